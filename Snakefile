@@ -1,0 +1,24 @@
+"""Autoencoder study: datasets -> training per (model, latent_dim, seed) -> tables."""
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# A study file given with --configfile stands on its own (the schema fills in the
+# defaults); config.yaml, the course report's study, is used when none is given.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+
+
+rule all:
+    input:
+        rules.aggregate_metrics.output,
+    default_target: True

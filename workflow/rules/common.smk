@@ -1,0 +1,67 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from aestudy import StudyError
+from aestudy.config import resolve_config
+
+
+# Check the whole config before any job is planned: one sentence, exit status 1.
+try:
+    _resolved = resolve_config(config)
+except StudyError as error:
+    sys.exit(f"Config error: {error}")
+config.clear()
+config.update(_resolved)
+
+
+wildcard_constraints:
+    dataset="[A-Za-z][A-Za-z0-9_]*",
+    model="[A-Za-z][A-Za-z0-9_]*",
+    latent_dim="[0-9]+",
+    seed="[0-9]+",
+
+
+RUN_DIR = "results/runs/{model}/z{latent_dim}/seed{seed}"
+
+
+def runs():
+    """Every (model, latent_dim, seed) of the study."""
+    return [
+        dict(model=name, latent_dim=latent_dim, seed=seed)
+        for name, spec in config["models"].items()
+        for latent_dim in spec["latent_dims"]
+        for seed in spec["seeds"]
+    ]
+
+
+def run_files(pattern):
+    return [pattern.format(**run) for run in runs()]
+
+
+def pca_baselines():
+    pairs = {
+        (spec["dataset"], latent_dim)
+        for spec in config["models"].values()
+        for latent_dim in spec["latent_dims"]
+    }
+    return [
+        f"results/baselines/pca/{dataset}/z{latent_dim}.json"
+        for dataset, latent_dim in sorted(pairs)
+    ]
+
+
+def dataset_file(wildcards):
+    return f"results/data/{config['models'][wildcards.model]['dataset']}.pt"
+
+
+def training_spec(wildcards):
+    """The model's settings that decide its training; latent_dims and seeds are
+    left out since they are wildcards: adding a seed reruns only the new runs."""
+    spec = config["models"][wildcards.model]
+    return {k: v for k, v in spec.items() if k not in ("latent_dims", "seeds")}
+
+
+def resource(rule_name, key):
+    return config["compute"][rule_name][key]

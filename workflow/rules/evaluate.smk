@@ -1,0 +1,53 @@
+rule evaluate_run:
+    input:
+        dataset=dataset_file,
+        weights=f"{RUN_DIR}/model.pt",
+    output:
+        f"{RUN_DIR}/metrics.json",
+    params:
+        evaluation=config["evaluation"],
+        device=config["compute"]["device"],
+    threads: resource("evaluate", "threads")
+    resources:
+        gpu=resource("evaluate", "gpu"),
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
+    log:
+        "logs/evaluate/{model}/z{latent_dim}/seed{seed}.log",
+    conda:
+        "../../envs/pytorch.yaml"
+    script:
+        "../scripts/evaluate_run.py"
+
+
+rule pca_baseline:
+    input:
+        "results/data/{dataset}.pt",
+    output:
+        "results/baselines/pca/{dataset}/z{latent_dim}.json",
+    threads: resource("evaluate", "threads")
+    resources:
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
+    log:
+        "logs/pca_baseline/{dataset}/z{latent_dim}.log",
+    conda:
+        "../../envs/pytorch.yaml"
+    script:
+        "../scripts/pca_baseline.py"
+
+
+rule aggregate_metrics:
+    input:
+        metrics=run_files(f"{RUN_DIR}/metrics.json"),
+        pca=pca_baselines(),
+    output:
+        metrics="results/tables/metrics.csv",
+        summary_csv="results/tables/summary.csv",
+        summary_md="results/tables/summary.md",
+    log:
+        "logs/aggregate_metrics.log",
+    conda:
+        "../../envs/tables.yaml"
+    script:
+        "../scripts/aggregate_metrics.py"

@@ -1,0 +1,143 @@
+"""Check a study config against the schema, fill its defaults, explain what is wrong.
+
+`resolve_config(raw)` returns the complete config (every default filled in) or
+raises StudyError with one sentence naming the key, the value and what is allowed.
+"""
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from aestudy import StudyError
+from aestudy.shapes import IMAGE_SHAPES, cnn_bottleneck, input_size
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+def load_schema():
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def resolve_config(raw):
+    schema = load_schema()
+    config = copy.deepcopy(dict(raw or {}))
+    _validate(config, schema, ())
+    _fill_defaults(config, schema, schema)
+    for name, model in config["models"].items():
+        kind_schema = schema["$defs"][model["kind"]]
+        _validate(model, kind_schema, ("models", name), root=schema)
+        _fill_defaults(model, kind_schema, schema)
+        model.setdefault("seeds", list(config["seeds"]))
+    for name, dataset in config["datasets"].items():
+        dataset.setdefault("format", name)
+        if dataset["format"] not in IMAGE_SHAPES:
+            raise StudyError(
+                f"config key 'datasets.{name}.format' is missing and '{name}' is not a "
+                f"built-in dataset; expected one of: {', '.join(IMAGE_SHAPES)}."
+            )
+    for name, model in config["models"].items():
+        _check_model(name, model, config["datasets"])
+    return config
+
+
+def dataset_format(config, dataset):
+    return config["datasets"][dataset]["format"]
+
+
+def _check_model(name, model, datasets):
+    dataset = model["dataset"]
+    if dataset not in datasets:
+        if dataset not in IMAGE_SHAPES:
+            raise StudyError(
+                f"config key 'models.{name}.dataset' is '{dataset}', which is neither a "
+                f"built-in dataset ({', '.join(IMAGE_SHAPES)}) nor defined under 'datasets'."
+            )
+        datasets[dataset] = {"format": dataset}
+    image_shape = IMAGE_SHAPES[datasets[dataset]["format"]]
+    for latent_dim in model["latent_dims"]:
+        if model["kind"] == "cnn_ae":
+            try:
+                cnn_bottleneck(
+                    image_shape, model["channels"], model["bottleneck_kernel"], latent_dim
+                )
+            except ValueError as error:
+                raise StudyError(
+                    f"config key 'models.{name}.latent_dims' holds {latent_dim}, which the "
+                    f"CNN-AE cannot make on {dataset}'s {'x'.join(map(str, image_shape))} "
+                    f"images: {error}."
+                ) from None
+        elif latent_dim > input_size(image_shape):
+            raise StudyError(
+                f"config key 'models.{name}.latent_dims' holds {latent_dim}, more than the "
+                f"{input_size(image_shape)} values of one {dataset} image."
+            )
+
+
+def _validate(instance, schema, prefix, root=None):
+    # Kind schemas are validated on their own, against the whole schema for $refs.
+    if root is not None:
+        schema = {**schema, "$defs": root["$defs"]}
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise StudyError(_sentence(error, prefix))
+
+
+def _fill_defaults(instance, schema, root):
+    if "$ref" in schema:
+        schema = {**_resolve_ref(schema["$ref"], root), **schema}
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if isinstance(instance.get(key), dict):
+            _fill_defaults(instance[key], sub, root)
+
+
+def _resolve_ref(ref, root):
+    node = root
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _sentence(error, prefix):
+    path = ".".join(str(p) for p in (*prefix, *error.absolute_path))
+    where = f"config key '{path}'" if path else "the config"
+    value = error.instance
+    schema = error.schema
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed))
+        return (
+            f"{where} has unknown key '{extra[0]}'; allowed keys are: {', '.join(allowed)}."
+            if allowed
+            else f"{where} has unknown key '{extra[0]}'."
+        )
+    if kind == "required":
+        return f"{where} lacks {error.message.split(' is a required')[0]}, which is required."
+    if kind in ("enum", "const"):
+        options = schema.get("enum", [schema.get("const")])
+        return f"{where} is {value!r}; expected one of: {', '.join(map(str, options))}."
+    if kind == "type":
+        return f"{where} is {value!r}; expected {_article(schema['type'])}."
+    if kind in ("minimum", "exclusiveMinimum", "maximum"):
+        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[kind]
+        return f"{where} is {value!r}; expected a number {sign} {schema[kind]}."
+    if kind in ("minItems", "minProperties"):
+        return f"{where} is empty; expected at least {schema[kind]} entry."
+    if kind == "uniqueItems":
+        return f"{where} is {value!r}; expected no repeated values."
+    if kind == "pattern":
+        return (
+            f"{where} has the name {value!r}; expected letters, digits and underscores, "
+            "starting with a letter."
+        )
+    return f"{where} is {value!r}: {error.message}."
+
+
+def _article(type_name):
+    names = {"integer": "an integer", "array": "a list", "object": "a mapping"}
+    return names.get(type_name, f"a {type_name}")

@@ -1,0 +1,269 @@
+"""Prepare datasets once into one file each, and load them back checked.
+
+A prepared dataset is a dict of plain tensors (loadable with weights_only=True):
+uint8 images [N, C, H, W] and int64 labels for train and test, the class names,
+where the data came from, and a SHA-256 of the tensors that `load_prepared` verifies.
+"""
+
+import gzip
+import hashlib
+import pickle
+import struct
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aestudy import StudyError
+from aestudy.shapes import IMAGE_SHAPES
+
+CLASSES = {
+    "mnist": [str(d) for d in range(10)],
+    "digits": [str(d) for d in range(10)],
+    "fashion_mnist": [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ],  # fmt: skip
+    "cifar10": [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck",
+    ],  # fmt: skip
+    "sample_patches": ["china", "flower"],
+}
+DOWNLOADABLE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+TENSOR_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+class DownloadError(StudyError):
+    pass
+
+
+def prepare_dataset(name, fmt, path=None, download_dir=None):
+    """Build the prepared-dataset dict for `name` (of format `fmt`)."""
+    if fmt == "digits":
+        parts, source = embedded_digits(), "scikit-learn load_digits, resized to 28x28"
+    elif fmt == "sample_patches":
+        parts = embedded_sample_patches()
+        source = "scikit-learn load_sample_images, 32x32 patches"
+    elif path is not None:
+        parts = read_cifar10_batches(path) if fmt == "cifar10" else read_idx_folder(path)
+        source = f"local files in {path}"
+    elif fmt in DOWNLOADABLE:
+        parts = download_torchvision(name, fmt, download_dir)
+        source = f"torchvision.datasets.{DOWNLOADABLE[fmt]} download"
+    else:  # the config check already refuses this; kept for direct callers
+        raise StudyError(f"dataset '{name}' of format '{fmt}' needs a local 'path'.")
+    prepared = dict(zip(TENSOR_KEYS, parts))
+    _check_shapes(name, fmt, prepared)
+    prepared.update(name=name, format=fmt, classes=CLASSES[fmt], source=source)
+    prepared["checksum"] = checksum(prepared)
+    return prepared
+
+
+def checksum(prepared):
+    digest = hashlib.sha256()
+    for key in TENSOR_KEYS:
+        tensor = prepared[key].contiguous()
+        digest.update(key.encode())
+        digest.update(str(tuple(tensor.shape)).encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def load_prepared(path):
+    """Load a prepared dataset and verify it; raise StudyError naming the file if not."""
+    try:
+        prepared = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise StudyError(
+            f"prepared dataset {path} cannot be read ({type(error).__name__}); delete it "
+            "and run the pipeline again to prepare it anew."
+        ) from None
+    if not isinstance(prepared, dict) or any(k not in prepared for k in (*TENSOR_KEYS, "checksum")):
+        raise StudyError(f"prepared dataset {path} is not a dataset prepared by this pipeline.")
+    if checksum(prepared) != prepared["checksum"]:
+        raise StudyError(
+            f"prepared dataset {path} fails its checksum (corrupted or edited); delete it "
+            "and run the pipeline again."
+        )
+    return prepared
+
+
+def to_float(images, device=None):
+    """uint8 [N, C, H, W] -> float32 in [0, 1], the course report's ToTensor scaling."""
+    return images.to(device).float().div_(255.0)
+
+
+def _check_shapes(name, fmt, prepared):
+    expected = IMAGE_SHAPES[fmt]
+    for split in ("train", "test"):
+        images, labels = prepared[f"{split}_images"], prepared[f"{split}_labels"]
+        if images.dtype != torch.uint8 or tuple(images.shape[1:]) != expected:
+            raise StudyError(
+                f"dataset '{name}': {split} images have shape {tuple(images.shape[1:])} "
+                f"and type {images.dtype}; expected uint8 images of shape {expected}."
+            )
+        if len(labels) != len(images) or len(images) == 0:
+            raise StudyError(
+                f"dataset '{name}': {len(images)} {split} images but {len(labels)} labels."
+            )
+
+
+# -- embedded sets (scikit-learn, no network) ------------------------------------------
+
+
+def embedded_digits(test_size=297):
+    """load_digits' 1797 8x8 images (values 0..16), resized to MNIST's 28x28."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    images = torch.nn.functional.interpolate(
+        images, size=(28, 28), mode="bilinear", align_corners=False
+    )
+    images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
+    labels = torch.tensor(digits.target, dtype=torch.int64)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
+    train, test = order[test_size:], order[:test_size]
+    return images[train], labels[train], images[test], labels[test]
+
+
+def embedded_sample_patches(size=32, stride=16, test_rows=3):
+    """32x32 RGB patches of scikit-learn's two sample photos, labelled by photo.
+
+    The bottom `test_rows` rows of patches of each photo are the test set; train
+    patches lie wholly above them, so no pixel is in both splits.
+    """
+    from sklearn.datasets import load_sample_images
+
+    splits = {"train": ([], []), "test": ([], [])}
+    for label, photo in enumerate(load_sample_images().images):
+        height, width, _ = photo.shape
+        tops = list(range(0, height - size + 1, stride))
+        cut = tops[-test_rows]
+        for top in tops:
+            split = "test" if top >= cut else "train"
+            if split == "train" and top + size > cut:
+                continue
+            for left in range(0, width - size + 1, stride):
+                splits[split][0].append(photo[top : top + size, left : left + size])
+                splits[split][1].append(label)
+    out = []
+    for images, labels in splits.values():
+        array = np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2))
+        out += [torch.from_numpy(array), torch.tensor(labels, dtype=torch.int64)]
+    return tuple(out)
+
+
+# -- original files on disk ----------------------------------------------------------
+
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+def read_idx_folder(folder):
+    """The four IDX files of the MNIST family from `folder`, gzipped or not."""
+    folder = Path(folder)
+    arrays = []
+    for key, stem in IDX_FILES.items():
+        candidates = [folder / stem, folder / f"{stem}.gz"]
+        found = next((p for p in candidates if p.is_file()), None)
+        if found is None:
+            raise StudyError(
+                f"dataset folder {folder} has no {stem} (nor {stem}.gz); expected the four "
+                "IDX files of the MNIST family."
+            )
+        array = read_idx(found)
+        arrays.append(array.unsqueeze(1) if key.endswith("images") else array.long())
+    return tuple(arrays)
+
+
+def read_idx(path):
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as error:
+        raise StudyError(f"IDX file {path} cannot be read: {error}.") from None
+    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] != 0x08:
+        raise StudyError(f"IDX file {path} does not start with an unsigned-byte IDX header.")
+    ndim = data[3]
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != np.prod(shape):
+        raise StudyError(
+            f"IDX file {path} holds {body.size} values but its header promises {shape}."
+        )
+    return torch.from_numpy(body.reshape(shape).copy())
+
+
+CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+
+
+def read_cifar10_batches(path):
+    """CIFAR-10's python batches from a folder (or its cifar-10-batches-py/) or .tar.gz."""
+    path = Path(path)
+    if path.is_file():
+        with tarfile.open(path) as archive:
+            members = {Path(m.name).name: m for m in archive.getmembers() if m.isfile()}
+
+            def load(name):
+                if name not in members:
+                    raise StudyError(f"CIFAR-10 archive {path} has no {name}.")
+                return pickle.load(archive.extractfile(members[name]), encoding="bytes")
+
+            batches = [load(n) for n in CIFAR_TRAIN], load("test_batch")
+    else:
+        folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
+
+        def load(name):
+            file = folder / name
+            if not file.is_file():
+                raise StudyError(
+                    f"CIFAR-10 folder {folder} has no {name}; expected data_batch_1..5 "
+                    "and test_batch."
+                )
+            with open(file, "rb") as handle:
+                return pickle.load(handle, encoding="bytes")
+
+        batches = [load(n) for n in CIFAR_TRAIN], load("test_batch")
+    train, test = batches
+
+    def stack(parts):
+        images = np.concatenate([p[b"data"] for p in parts]).reshape(-1, 3, 32, 32)
+        labels = np.concatenate([p[b"labels"] for p in parts])
+        return torch.from_numpy(images.astype(np.uint8)), torch.from_numpy(labels).long()
+
+    return (*stack(train), *stack([test]))
+
+
+# -- torchvision download --------------------------------------------------------------
+
+
+def download_torchvision(name, fmt, root):
+    import torchvision.datasets as tvd
+
+    cls = getattr(tvd, DOWNLOADABLE[fmt])
+    try:
+        train = cls(root, train=True, download=True)
+        test = cls(root, train=False, download=True)
+    except Exception as error:
+        raise DownloadError(
+            f"dataset '{name}' could not be downloaded: the network was unreachable "
+            f"({type(error).__name__}: {str(error).strip().splitlines()[0][:160]}); either point "
+            f"'datasets.{name}.path' in the config at a local copy of its original files, "
+            "or run the offline study with --configfile config/offline.yaml."
+        ) from None
+
+    def tensors(ds):
+        images = torch.as_tensor(np.asarray(ds.data))
+        images = images.permute(0, 3, 1, 2) if images.ndim == 4 else images.unsqueeze(1)
+        return images.contiguous().to(torch.uint8), torch.as_tensor(ds.targets).long()
+
+    return (*tensors(train), *tensors(test))

@@ -1,0 +1,100 @@
+"""The study's tables: a row per run, and mean ± std over seeds per (model, latent_dim).
+
+Means and standard deviations are over the runs that finished ('ok'); diverged
+runs are counted beside them, never averaged in and never dropped silently.
+"""
+
+import json
+import math
+import statistics
+
+RUN_COLUMNS = [
+    "dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed",
+    "params", "test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll",
+    "iw_samples", "status", "diverged_epoch", "seconds", "device",
+]  # fmt: skip
+SUMMARY_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]
+SUMMARY_COLUMNS = [
+    "model", "kind", "dataset", "latent_dim", "runs", "diverged",
+    *[f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")],
+    "pca_mse",
+]  # fmt: skip
+HEADINGS = {
+    "test_mse": "test MSE / pixel",
+    "test_bce": "BCE / image (nats)",
+    "elbo": "ELBO / image (nats)",
+    "iw_ll": "log p(x), IW (nats)",
+}
+
+
+def read_json(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def run_rows(metrics_paths):
+    rows = [{k: read_json(p).get(k) for k in RUN_COLUMNS} for p in metrics_paths]
+    return sorted(rows, key=lambda r: (r["model"], r["latent_dim"], r["seed"]))
+
+
+def summarize(rows, pca):
+    """Summary rows; `pca` maps (dataset, latent_dim) to the PCA baseline's test MSE."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["model"], row["latent_dim"]), []).append(row)
+    summary = []
+    for (model, latent_dim), runs in sorted(groups.items()):
+        finished = [r for r in runs if r["status"] == "ok"]
+        out = dict(
+            model=model,
+            kind=runs[0]["kind"],
+            dataset=runs[0]["dataset"],
+            latent_dim=latent_dim,
+            runs=len(runs),
+            diverged=len(runs) - len(finished),
+            pca_mse=pca.get((runs[0]["dataset"], latent_dim)),
+        )
+        for metric in SUMMARY_METRICS:
+            values = [r[metric] for r in finished if _finite(r[metric])]
+            out[f"{metric}_mean"] = statistics.fmean(values) if values else None
+            out[f"{metric}_std"] = statistics.stdev(values) if len(values) > 1 else None
+        summary.append(out)
+    return summary
+
+
+def summary_markdown(summary):
+    lines = [
+        "| model | dataset | latent dim | runs | "
+        + " | ".join(HEADINGS[m] for m in SUMMARY_METRICS)
+        + " | PCA test MSE |",
+        "|---|---|---:|---|" + "---:|" * (len(SUMMARY_METRICS) + 1),
+    ]
+    for row in summary:
+        runs = f"{row['runs']}" + (f" ({row['diverged']} diverged)" if row["diverged"] else "")
+        cells = [_mean_std(row, m) for m in SUMMARY_METRICS]
+        lines.append(
+            f"| {row['model']} | {row['dataset']} | {row['latent_dim']} | {runs} | "
+            + " | ".join(cells)
+            + f" | {_number(row['pca_mse'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _mean_std(row, metric):
+    mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
+    if mean is None:
+        return "diverged" if row["diverged"] == row["runs"] else "–"
+    return _number(mean) + (f" ± {_number(std, like=mean)}" if std is not None else "")
+
+
+def _number(value, like=None):
+    """Four decimals for small numbers (MSE), two for large ones (nats); a std
+    takes its mean's precision."""
+    if value is None:
+        return "–"
+    scale = abs(value if like is None else like)
+    return f"{value:.4f}" if scale < 10 else f"{value:.2f}"
+
+
+def _finite(value):
+    return value is not None and math.isfinite(value)

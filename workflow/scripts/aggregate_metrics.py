@@ -1,0 +1,29 @@
+"""Collect every run's metrics.json into metrics.csv and summary.csv/.md."""
+
+from aestudy.atomic import write_csv, write_text
+from aestudy.jobs import run_job
+from aestudy.tables import (
+    RUN_COLUMNS, SUMMARY_COLUMNS, read_json, run_rows, summarize, summary_markdown,
+)  # fmt: skip
+
+
+def main(metrics_paths, pca_paths, metrics_csv, summary_csv, summary_md, log=print):
+    rows = run_rows(metrics_paths)
+    pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
+    summary = summarize(rows, pca)
+    write_csv(metrics_csv, rows, RUN_COLUMNS)
+    write_csv(summary_csv, summary, SUMMARY_COLUMNS)
+    write_text(summary_md, summary_markdown(summary))
+    log(f"{len(rows)} runs, {len(summary)} (model, latent_dim) groups")
+
+
+if "snakemake" in globals():
+    run_job(
+        main,
+        snakemake.log[0],
+        metrics_paths=list(snakemake.input.metrics),
+        pca_paths=list(snakemake.input.pca),
+        metrics_csv=snakemake.output.metrics,
+        summary_csv=snakemake.output.summary_csv,
+        summary_md=snakemake.output.summary_md,
+    )
