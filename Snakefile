@@ -19,6 +19,6 @@ include: "workflow/rules/evaluate.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.aggregate_metrics.output,
-    default_target: True

@@ -6,7 +6,6 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from aestudy import StudyError
 from aestudy.config import resolve_config
 
-
 # Check the whole config before any job is planned: one sentence, exit status 1.
 try:
     _resolved = resolve_config(config)

@@ -4,18 +4,18 @@ rule evaluate_run:
         weights=f"{RUN_DIR}/model.pt",
     output:
         f"{RUN_DIR}/metrics.json",
-    params:
-        evaluation=config["evaluation"],
-        device=config["compute"]["device"],
+    log:
+        "logs/evaluate/{model}/z{latent_dim}/seed{seed}.log",
+    conda:
+        "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
     resources:
         gpu=resource("evaluate", "gpu"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
-    log:
-        "logs/evaluate/{model}/z{latent_dim}/seed{seed}.log",
-    conda:
-        "../../envs/pytorch.yaml"
+    params:
+        evaluation=config["evaluation"],
+        device=config["compute"]["device"],
     script:
         "../scripts/evaluate_run.py"
 
@@ -25,14 +25,14 @@ rule pca_baseline:
         "results/data/{dataset}.pt",
     output:
         "results/baselines/pca/{dataset}/z{latent_dim}.json",
-    threads: resource("evaluate", "threads")
-    resources:
-        mem_mb=resource("evaluate", "mem_mb"),
-        runtime=resource("evaluate", "runtime"),
     log:
         "logs/pca_baseline/{dataset}/z{latent_dim}.log",
     conda:
         "../../envs/pytorch.yaml"
+    threads: resource("evaluate", "threads")
+    resources:
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
     script:
         "../scripts/pca_baseline.py"
 

@@ -3,7 +3,12 @@
 from aestudy.atomic import write_csv, write_text
 from aestudy.jobs import run_job
 from aestudy.tables import (
-    RUN_COLUMNS, SUMMARY_COLUMNS, read_json, run_rows, summarize, summary_markdown,
+    RUN_COLUMNS,
+    SUMMARY_COLUMNS,
+    read_json,
+    run_rows,
+    summarize,
+    summary_markdown,
 )  # fmt: skip
 
 

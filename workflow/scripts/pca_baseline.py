@@ -14,10 +14,14 @@ def main(dataset_path, latent_dim, output, threads=1, log=print):
     train = to_float(data["train_images"]).flatten(1)
     test = to_float(data["test_images"]).flatten(1)
     mse, explained = pca_reconstruction_mse(train, test, latent_dim)
-    log(f"PCA {data['name']} k={latent_dim}: test MSE {mse:.6g}, explained variance {explained:.4f}")
+    log(
+        f"PCA {data['name']} k={latent_dim}: test MSE {mse:.6g}, explained variance {explained:.4f}"
+    )
     write_json(
         output,
-        dict(dataset=data["name"], latent_dim=latent_dim, test_mse=mse, explained_variance=explained),
+        dict(
+            dataset=data["name"], latent_dim=latent_dim, test_mse=mse, explained_variance=explained
+        ),
     )
 
 

@@ -32,6 +32,11 @@ def resolve_config(raw):
         model.setdefault("seeds", list(config["seeds"]))
     for name, dataset in config["datasets"].items():
         dataset.setdefault("format", name)
+        if "path" in dataset and not Path(dataset["path"]).exists():
+            raise StudyError(
+                f"config key 'datasets.{name}.path' is '{dataset['path']}', which does not "
+                "exist; expected a folder (or a CIFAR-10 .tar.gz) with the original files."
+            )
         if dataset["format"] not in IMAGE_SHAPES:
             raise StudyError(
                 f"config key 'datasets.{name}.format' is missing and '{name}' is not a "
@@ -39,7 +44,7 @@ def resolve_config(raw):
             )
     for name, model in config["models"].items():
         _check_model(name, model, config["datasets"])
-    return config
+    return _canonical(config)
 
 
 def dataset_format(config, dataset):
@@ -75,6 +80,16 @@ def _check_model(name, model, datasets):
             )
 
 
+def _canonical(value):
+    """Sort mapping keys throughout: the same settings written in another order are
+    the same params to Snakemake, which compares them as text."""
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
 def _validate(instance, schema, prefix, root=None):
     # Kind schemas are validated on their own, against the whole schema for $refs.
     if root is not None:
@@ -103,7 +118,9 @@ def _resolve_ref(ref, root):
 
 
 def _sentence(error, prefix):
-    path = ".".join(str(p) for p in (*prefix, *error.absolute_path))
+    path = ""
+    for part in (*prefix, *error.absolute_path):
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
     where = f"config key '{path}'" if path else "the config"
     value = error.instance
     schema = error.schema

@@ -22,12 +22,28 @@ CLASSES = {
     "mnist": [str(d) for d in range(10)],
     "digits": [str(d) for d in range(10)],
     "fashion_mnist": [
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
     ],  # fmt: skip
     "cifar10": [
-        "airplane", "automobile", "bird", "cat", "deer",
-        "dog", "frog", "horse", "ship", "truck",
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
     ],  # fmt: skip
     "sample_patches": ["china", "flower"],
 }
@@ -54,7 +70,7 @@ def prepare_dataset(name, fmt, path=None, download_dir=None):
         source = f"torchvision.datasets.{DOWNLOADABLE[fmt]} download"
     else:  # the config check already refuses this; kept for direct callers
         raise StudyError(f"dataset '{name}' of format '{fmt}' needs a local 'path'.")
-    prepared = dict(zip(TENSOR_KEYS, parts))
+    prepared = dict(zip(TENSOR_KEYS, parts, strict=False))
     _check_shapes(name, fmt, prepared)
     prepared.update(name=name, format=fmt, classes=CLASSES[fmt], source=source)
     prepared["checksum"] = checksum(prepared)

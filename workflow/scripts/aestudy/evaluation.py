@@ -41,7 +41,9 @@ def evaluate_model(model, images, seed, iw_samples=100, batch_size=500):
             sums["elbo_reconstruction"] += log_px_z.sum().item()
             sums["kl"] += kl.sum().item()
             sums["elbo"] += (log_px_z - kl).sum().item()
-            sums["iw_ll"] += iw_log_likelihood(model, x, mean, logvar, iw_samples, generator).sum().item()
+            sums["iw_ll"] += (
+                iw_log_likelihood(model, x, mean, logvar, iw_samples, generator).sum().item()
+            )
     metrics = {key: value / len(images) for key, value in sums.items()}
     if not is_vae:
         for key in ("elbo", "elbo_reconstruction", "kl", "iw_ll"):

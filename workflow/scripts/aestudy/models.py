@@ -15,7 +15,7 @@ from aestudy.shapes import cnn_bottleneck
 def mlp(widths):
     """Linear layers through `widths` with ReLU between them, none after the last."""
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+    for i, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False)):
         if i:
             layers.append(nn.ReLU())
         layers.append(nn.Linear(n_in, n_out))
@@ -51,11 +51,11 @@ class ConvAutoencoder(nn.Module):
         self.bottleneck_shape = (bottleneck, side, side)
         widths = [image_shape[0], *channels]
         encoder = []
-        for n_in, n_out in zip(widths, widths[1:]):
+        for n_in, n_out in zip(widths, widths[1:], strict=False):
             encoder += [nn.Conv2d(n_in, n_out, 3, stride=2, padding=1), nn.ReLU()]
         encoder.append(nn.Conv2d(widths[-1], bottleneck, bottleneck_kernel))
         decoder = [nn.ConvTranspose2d(bottleneck, widths[-1], bottleneck_kernel)]
-        for n_in, n_out in zip(widths[::-1], widths[-2::-1]):
+        for n_in, n_out in zip(widths[::-1], widths[-2::-1], strict=False):
             decoder += [
                 nn.ReLU(),
                 nn.ConvTranspose2d(n_in, n_out, 3, stride=2, padding=1, output_padding=1),

@@ -61,7 +61,7 @@ def train_epoch(model, kind, optimizer, images, batch_size, beta, generator):
 
 
 @torch.no_grad()
-def test_loss(model, kind, images, beta, batch_size=1000):
+def evaluate_loss(model, kind, images, beta, batch_size=1000):
     model.eval()
     total = torch.zeros((), device=images.device)
     for start in range(0, len(images), batch_size):
@@ -85,7 +85,7 @@ def train_autoencoder(model, spec, train_images, test_images, seed, log=print):
             model, kind, optimizer, train_images, spec["batch_size"], beta, generator
         )
         seconds = time.perf_counter() - tic
-        test = test_loss(model, kind, test_images, beta)
+        test = evaluate_loss(model, kind, test_images, beta)
         history.append(dict(epoch=epoch, train_loss=train, test_loss=test, seconds=seconds))
         log(f"epoch {epoch}/{spec['epochs']}: train {train:.6g}, test {test:.6g}, {seconds:.2f} s")
         if not (math.isfinite(train) and math.isfinite(test)):

@@ -1,0 +1,18 @@
+# The two entry points of the README. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+CORES ?= 4
+CONFIG ?= config.yaml
+
+.PHONY: study test
+
+$(VENV)/installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements.txt
+	touch $@
+
+study: $(VENV)/installed
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+test: $(VENV)/installed
+	$(VENV)/bin/pytest

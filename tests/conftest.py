@@ -1,0 +1,80 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+# What a study needs from the repository; results/, logs/ and .snakemake/ stay behind.
+REPO_PARTS = ["Snakefile", "config.yaml", "config", "workflow", "envs", "profiles", "report"]
+
+
+def copy_repository(destination):
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in REPO_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        elif source.exists():
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def snakemake(workdir, *args, check=True):
+    """Run the real snakemake command in `workdir`; return the finished process."""
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    if check and process.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({process.returncode}):\n"
+            f"{process.stdout[-3000:]}\n{process.stderr[-6000:]}"
+        )
+    return process
+
+
+def planned_jobs(output):
+    """(rule, wildcards) of every job a dry run lists."""
+    jobs, rule = [], None
+    for line in output.splitlines():
+        if line.startswith("rule ") and line.rstrip().endswith(":"):
+            rule = line[5:].strip().rstrip(":")
+            jobs.append([rule, {}])
+        elif rule and line.strip().startswith("wildcards:"):
+            pairs = line.split(":", 1)[1].split(",")
+            jobs[-1][1] = dict(p.strip().split("=", 1) for p in pairs if "=" in p)
+    return [(rule, wildcards) for rule, wildcards in jobs]
+
+
+@pytest.fixture(autouse=True)
+def _few_threads():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from aestudy.data import prepare_dataset
+
+    return prepare_dataset("digits", "digits")
+
+
+@pytest.fixture(scope="session")
+def patches():
+    from aestudy.data import prepare_dataset
+
+    return prepare_dataset("sample_patches", "sample_patches")
+
+
+@pytest.fixture(scope="session")
+def smoke_study(tmp_path_factory):
+    """The smoke study, run to completion by snakemake in a copy of the repository."""
+    workdir = copy_repository(tmp_path_factory.mktemp("smoke"))
+    process = snakemake(workdir, "--cores", "2", "--configfile", "config/smoke.yaml")
+    return workdir, process

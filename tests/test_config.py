@@ -1,0 +1,99 @@
+import pytest
+import yaml
+
+from aestudy import StudyError
+from aestudy.config import resolve_config
+from conftest import REPO
+
+
+def load(name):
+    return yaml.safe_load((REPO / name).read_text())
+
+
+def test_default_study_is_the_course_report():
+    config = resolve_config(load("config.yaml"))
+    ae, cnn, vae = (config["models"][m] for m in ("ae", "cnn_ae", "vae"))
+    assert (ae["dataset"], ae["hidden"], ae["latent_dims"], ae["epochs"]) == (
+        "mnist", [128, 64, 12], [2, 3, 4, 7], 100)  # fmt: skip
+    assert (cnn["dataset"], cnn["channels"], cnn["latent_dims"], cnn["epochs"]) == (
+        "cifar10", [16, 32], [256], 30)  # fmt: skip
+    assert (vae["hidden"], vae["latent_dims"], vae["beta"], vae["epochs"]) == (
+        [512],
+        [20],
+        1.0,
+        100,
+    )
+    for model in (ae, cnn, vae):
+        assert (model["optimizer"], model["lr"], model["batch_size"]) == ("adam", 0.001, 64)
+        assert model["seeds"] == [0, 1, 2]
+    assert config["compute"]["train"]["gpu"] == 1
+    assert config["evaluation"]["iw_samples"] >= 1
+
+
+def test_schema_defaults_fill_a_minimal_study():
+    config = resolve_config(
+        {"models": {"vae400": {"kind": "vae", "hidden": [400]}, "vae": {"kind": "vae"}}}
+    )
+    assert config["models"]["vae400"]["hidden"] == [400]
+    assert config["models"]["vae"]["hidden"] == [512]
+    assert config["models"]["vae400"]["epochs"] == 100
+    assert config["datasets"]["mnist"]["format"] == "mnist"
+    assert config["compute"]["evaluate"]["threads"] >= 1
+
+
+@pytest.mark.parametrize("name", ["config/smoke.yaml", "config/offline.yaml"])
+def test_other_studies_resolve(name):
+    config = resolve_config(load(name))
+    assert set(config["models"]) == {"ae", "cnn_ae", "vae"}
+
+
+def test_model_seeds_override_study_seeds():
+    config = resolve_config(
+        {"seeds": [5], "models": {"a": {"kind": "ae", "seeds": [1, 2]}, "b": {"kind": "ae"}}}
+    )
+    assert config["models"]["a"]["seeds"] == [1, 2] and config["models"]["b"]["seeds"] == [5]
+
+
+BAD = [
+    (
+        {"models": {"ae": {"kind": "ae", "epoch": 5}}},
+        ["models.ae", "unknown key 'epoch'", "epochs"],
+    ),
+    ({"models": {"ae": {"kind": "ae", "epochs": 0}}}, ["models.ae.epochs", "0", ">= 1"]),
+    ({"models": {"ae": {"kind": "ae", "lr": 0}}}, ["models.ae.lr", "> 0"]),
+    ({"models": {"ae": {"kind": "ae", "batch_size": "64"}}}, ["models.ae.batch_size", "integer"]),
+    ({"models": {"ae": {"kind": "gan"}}}, ["models.ae.kind", "'gan'", "ae, cnn_ae, vae"]),
+    ({"models": {"ae": {"kind": "ae", "dataset": "imagenet"}}}, ["models.ae.dataset", "imagenet"]),
+    ({"seeds": [], "models": {"ae": {"kind": "ae"}}}, ["seeds", "empty"]),
+    (
+        {"models": {"c": {"kind": "cnn_ae", "latent_dims": [102]}}},
+        ["models.c.latent_dims", "102", "multiple"],
+    ),
+    ({"models": {"ae": {"kind": "ae", "latent_dims": [0]}}}, ["models.ae.latent_dims[0]", ">= 1"]),
+    ({"models": {}}, ["models", "empty"]),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "evaluation": {"iw_samples": 0}},
+        ["evaluation.iw_samples"],
+    ),
+    ({"models": {"ae": {"kind": "ae"}}, "datasets": {"mine": {}}}, ["datasets.mine.format"]),
+]
+
+
+@pytest.mark.parametrize("raw, words", BAD)
+def test_bad_config_gets_one_sentence_naming_the_key(raw, words):
+    with pytest.raises(StudyError) as caught:
+        resolve_config(raw)
+    message = str(caught.value)
+    assert "\n" not in message and message.endswith(".")
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_missing_local_dataset_folder_is_named(tmp_path):
+    missing = tmp_path / "nowhere"
+    raw = {"datasets": {"fashion_mnist": {"path": str(missing)}},
+           "models": {"ae": {"kind": "ae", "dataset": "fashion_mnist"}}}  # fmt: skip
+    with pytest.raises(
+        StudyError, match=f"datasets.fashion_mnist.path' is '{missing}', which does not exist"
+    ):
+        resolve_config(raw)

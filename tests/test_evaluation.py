@@ -1,0 +1,94 @@
+import pytest
+import torch
+
+from aestudy.data import to_float
+from aestudy.evaluation import evaluate_model, iw_log_likelihood
+from aestudy.losses import bce_per_image, kl_per_image
+from aestudy.models import build_model
+from aestudy.pca import fit_pca, pca_reconstruction_mse
+from aestudy.training import seed_everything, train_autoencoder
+
+VAE = dict(kind="vae", hidden=[64], beta=1.0, epochs=2, batch_size=64,
+           optimizer="adam", lr=1e-3, weight_decay=0.0)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trained_vae(digits):
+    seed_everything(0)
+    model = build_model(VAE, (1, 28, 28), 4)
+    train_autoencoder(
+        model, VAE, to_float(digits["train_images"]), to_float(digits["test_images"]), 0,
+        log=lambda _: None,
+    )  # fmt: skip
+    return model, to_float(digits["test_images"])
+
+
+def test_iw_estimate_is_at_least_the_elbo_on_average(trained_vae):
+    model, images = trained_vae
+    x = images[:100]
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        mean, logvar = model.encode(x)
+        elbos = []
+        for _ in range(20):  # the ELBO's expectation, estimated with many draws
+            z = mean + torch.randn(mean.shape, generator=generator) * torch.exp(0.5 * logvar)
+            elbos.append(-bce_per_image(model.decode(z), x) - kl_per_image(mean, logvar))
+        elbo = torch.stack(elbos).mean().item()
+        iw_1 = iw_log_likelihood(model, x, mean, logvar, 1, generator).mean().item()
+        iw_50 = iw_log_likelihood(model, x, mean, logvar, 50, generator).mean().item()
+    assert iw_1 == pytest.approx(elbo, abs=2.0)  # K = 1 is the ELBO itself
+    assert iw_50 > elbo + 0.5  # and more samples tighten the bound
+
+
+def test_vae_metrics_are_consistent_and_reproducible(trained_vae):
+    model, images = trained_vae
+    first = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100)
+    assert evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100) == first
+    # Other batches draw other samples: the Monte Carlo estimates move, a little.
+    other = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=64)
+    assert other["test_mse"] == pytest.approx(first["test_mse"], rel=1e-5)
+    assert other["elbo"] == pytest.approx(first["elbo"], rel=5e-3)
+    assert first["elbo"] == pytest.approx(first["elbo_reconstruction"] - first["kl"], rel=1e-6)
+    assert first["kl"] > 0
+    assert first["iw_ll"] > first["elbo"]
+    with torch.no_grad():
+        recon = model.decode(model.encode(images)[0])
+    assert first["test_mse"] == pytest.approx((recon - images).pow(2).mean().item(), rel=1e-5)
+
+
+def test_ae_metrics_match_direct_computation(digits):
+    model = build_model(dict(kind="ae", hidden=[32]), (1, 28, 28), 3)
+    images = to_float(digits["test_images"])
+    metrics = evaluate_model(model, images, seed=0)
+    with torch.no_grad():
+        recon = model(images)
+    assert metrics["test_mse"] == pytest.approx((recon - images).pow(2).mean().item(), rel=1e-5)
+    reference = torch.nn.functional.binary_cross_entropy(recon, images, reduction="sum")
+    assert metrics["test_bce"] == pytest.approx(reference.item() / len(images), rel=1e-5)
+    assert metrics["elbo"] is None and metrics["iw_ll"] is None
+
+
+def test_pca_baseline_matches_direct_svd():
+    generator = torch.Generator().manual_seed(0)
+    basis = torch.randn(6, 40, generator=generator, dtype=torch.float64)
+    train = torch.randn(500, 6, generator=generator, dtype=torch.float64) @ basis
+    train += 0.1 * torch.randn(500, 40, generator=generator, dtype=torch.float64) + 3.0
+    test = torch.randn(100, 6, generator=generator, dtype=torch.float64) @ basis + 3.0
+    for k in (1, 3, 6):
+        mse, explained = pca_reconstruction_mse(train, test, k)
+        mean = train.mean(0)
+        _, singular, vh = torch.linalg.svd(train - mean, full_matrices=False)
+        axes = vh[:k]
+        direct = ((test - mean) @ axes.T @ axes + mean - test).pow(2).mean().item()
+        assert mse == pytest.approx(direct, rel=1e-8)
+        ratio = (singular[:k] ** 2).sum() / (singular**2).sum()
+        assert explained == pytest.approx(ratio.item(), rel=1e-8)
+    # More components never reconstruct worse.
+    errors = [pca_reconstruction_mse(train, test, k)[0] for k in (1, 2, 4, 6)]
+    assert errors == sorted(errors, reverse=True)
+
+
+def test_pca_axes_are_orthonormal():
+    train = torch.rand(200, 10, dtype=torch.float64)
+    _, axes, _ = fit_pca(train, 4)
+    assert torch.allclose(axes @ axes.T, torch.eye(4, dtype=torch.float64), atol=1e-10)

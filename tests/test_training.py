@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from aestudy.data import to_float
+from aestudy.models import build_model
+from aestudy.training import evaluate_loss, seed_everything, train_autoencoder
+
+COMMON = dict(epochs=1, batch_size=32, optimizer="adam", lr=1e-3, weight_decay=0.0)
+SPECS = {
+    "ae": dict(kind="ae", hidden=[128, 64, 12], **COMMON),
+    "cnn_ae": dict(kind="cnn_ae", channels=[16, 32], bottleneck_kernel=7, **COMMON),
+    "vae": dict(kind="vae", hidden=[512], beta=1.0, **COMMON),
+}
+
+
+def quiet(_):
+    pass
+
+
+@pytest.mark.parametrize("kind", ["ae", "cnn_ae", "vae"])
+def test_a_few_steps_lower_the_loss(kind, digits, patches):
+    data = patches if kind == "cnn_ae" else digits
+    images = to_float(data["train_images"][:512])
+    spec = SPECS[kind]
+    seed_everything(0)
+    model = build_model(spec, tuple(images.shape[1:]), 4 if kind != "cnn_ae" else 64)
+    before = evaluate_loss(model, kind, images, beta=1.0)
+    result = train_autoencoder(model, {**spec, "epochs": 3}, images, images[:64], 0, quiet)
+    after = evaluate_loss(model, kind, images, beta=1.0)
+    assert result["status"] == "ok" and result["epochs_completed"] == 3
+    assert after < 0.9 * before
+    assert [row["epoch"] for row in result["history"]] == [1, 2, 3]
+
+
+def test_same_seed_gives_identical_weights(digits):
+    images = to_float(digits["train_images"][:256])
+    states = []
+    for _ in range(2):
+        seed_everything(7)
+        model = build_model(SPECS["vae"], (1, 28, 28), 3)
+        train_autoencoder(model, SPECS["vae"], images, images[:32], 7, quiet)
+        states.append(model.state_dict())
+    for key in states[0]:
+        assert torch.equal(states[0][key], states[1][key]), key
+
+
+def test_absurd_learning_rate_is_reported_as_diverged(digits):
+    images = to_float(digits["train_images"][:256])
+    spec = {**SPECS["vae"], "lr": 1e6, "epochs": 5}
+    seed_everything(0)
+    model = build_model(spec, (1, 28, 28), 3)
+    result = train_autoencoder(model, spec, images, images[:32], 0, quiet)
+    assert result["status"] == "diverged"
+    assert result["diverged_epoch"] == result["epochs_completed"] <= 5

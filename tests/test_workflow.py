@@ -1,0 +1,133 @@
+"""The real snakemake command on copies of the repository."""
+
+import csv
+import json
+import math
+
+import pytest
+import yaml
+
+from conftest import copy_repository, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def count(jobs, rule, **wildcards):
+    return sum(
+        1 for r, w in jobs if r == rule and all(w.get(k) == str(v) for k, v in wildcards.items())
+    )
+
+
+def test_dry_run_lists_the_whole_default_study(tmp_path):
+    workdir = copy_repository(tmp_path)
+    jobs = planned_jobs(snakemake(workdir, "-n", "--cores", "4").stdout)
+    assert count(jobs, "prepare_data") == 2  # mnist, cifar10
+    assert count(jobs, "train_autoencoder") == 4 * 3 + 1 * 3 + 1 * 3
+    assert count(jobs, "train_autoencoder", model="ae", latent_dim=7, seed=2) == 1
+    assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=256) == 3
+    assert count(jobs, "evaluate_run") == 18
+    assert count(jobs, "pca_baseline") == 6  # mnist z2,3,4,7,20; cifar10 z256
+    assert count(jobs, "aggregate_metrics") == 1
+    assert not (workdir / "results").exists()
+
+
+def test_bad_config_stops_before_any_work(tmp_path):
+    workdir = copy_repository(tmp_path)
+    study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
+    study["models"]["vae"]["epoch"] = 3
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(study))
+    process = snakemake(workdir, "--cores", "2", "--configfile", "bad.yaml", check=False)
+    assert process.returncode != 0
+    assert "Config error: config key 'models.vae' has unknown key 'epoch'" in process.stderr
+    assert not (workdir / "results").exists()
+
+
+def read_rows(path):
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_smoke_study_runs_to_completion(smoke_study):
+    workdir, _ = smoke_study
+    rows = read_rows(workdir / "results/tables/metrics.csv")
+    assert len(rows) == 3 * 2 * 2
+    expected = {
+        ("ae", "2"),
+        ("ae", "4"),
+        ("cnn_ae", "64"),
+        ("cnn_ae", "256"),
+        ("vae", "2"),
+        ("vae", "20"),
+    }
+    assert {(r["model"], r["latent_dim"]) for r in rows} == expected
+    for row in rows:
+        assert row["status"] == "ok" and row["device"] == "cpu"
+        assert row["epochs"] == row["epochs_completed"] == "2"
+        assert 0 < float(row["test_mse"]) < 0.25
+        assert float(row["seconds"]) > 0 and int(row["params"]) > 0
+        if row["kind"] == "vae":
+            elbo, iw, kl = float(row["elbo"]), float(row["iw_ll"]), float(row["kl"])
+            assert math.isfinite(elbo) and kl > 0 and iw > elbo - 1.0
+            assert row["iw_samples"] == "20"
+        else:
+            assert row["elbo"] == "" and row["iw_ll"] == ""
+    dataset = {r["model"]: r["dataset"] for r in rows}
+    assert dataset == {"ae": "digits", "cnn_ae": "sample_patches", "vae": "digits"}
+    # Every run's folder holds weights, a 2-epoch history and its metrics.
+    run = workdir / "results/runs/vae/z20/seed1"
+    history = read_rows(run / "history.csv")
+    assert [h["epoch"] for h in history] == ["1", "2"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["seed"] == 1 and metrics["latent_dim"] == 20
+    assert (workdir / "results/benchmarks/train/vae/z20/seed1.tsv").exists()
+    assert (workdir / "logs/train/vae/z20/seed1.log").read_text().count("epoch") >= 2
+
+
+def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
+    workdir, _ = smoke_study
+    runs = read_rows(workdir / "results/tables/metrics.csv")
+    summary = read_rows(workdir / "results/tables/summary.csv")
+    assert len(summary) == 6
+    for row in summary:
+        values = [float(r["test_mse"]) for r in runs
+                  if (r["model"], r["latent_dim"]) == (row["model"], row["latent_dim"])]  # fmt: skip
+        assert row["runs"] == "2" and row["diverged"] == "0"
+        assert float(row["test_mse_mean"]) == pytest.approx(sum(values) / 2)
+        assert float(row["test_mse_std"]) == pytest.approx(
+            abs(values[0] - values[1]) / math.sqrt(2)
+        )
+        baseline = json.loads(
+            (
+                workdir / f"results/baselines/pca/{row['dataset']}/z{row['latent_dim']}.json"
+            ).read_text()
+        )
+        assert float(row["pca_mse"]) == pytest.approx(baseline["test_mse"])
+    markdown = (workdir / "results/tables/summary.md").read_text()
+    assert markdown.count("\n") == 2 + 6 and " ± " in markdown
+
+
+def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):
+    workdir, _ = smoke_study
+    assert (
+        "Nothing to be done"
+        in snakemake(workdir, "-n", "--cores", "2", "--configfile", "config/smoke.yaml").stdout
+    )
+    study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
+    study["models"]["vae"]["beta"] = 2.0
+    changed = workdir / "changed.yaml"
+    changed.write_text(yaml.safe_dump(study))
+    jobs = planned_jobs(
+        snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
+    )
+    assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", model="vae") == 4
+    assert count(jobs, "evaluate_run") == count(jobs, "evaluate_run", model="vae") == 4
+    assert count(jobs, "prepare_data") == count(jobs, "pca_baseline") == 0
+    assert count(jobs, "aggregate_metrics") == 1
+    # A new seed adds only the new runs.
+    study["models"]["vae"]["beta"] = 1.0
+    study["models"]["ae"]["seeds"] = [0, 1, 2]
+    changed.write_text(yaml.safe_dump(study))
+    jobs = planned_jobs(
+        snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
+    )
+    assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", seed=2) == 2
