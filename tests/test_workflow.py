@@ -131,3 +131,16 @@ def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):
         snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
     )
     assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", seed=2) == 2
+
+
+@pytest.mark.skipif(
+    not __import__("os").path.isdir("/usr/share/datasets/fashion-mnist"),
+    reason="Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
+)
+def test_offline_study_plans_every_model_on_fashion_mnist(tmp_path):
+    workdir = copy_repository(tmp_path)
+    out = snakemake(workdir, "-n", "--cores", "4", "--configfile", "config/offline.yaml").stdout
+    jobs = planned_jobs(out)
+    assert [w for r, w in jobs if r == "prepare_data"] == [{"dataset": "fashion_mnist"}]
+    assert count(jobs, "train_autoencoder") == 18
+    assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=64) == 3
