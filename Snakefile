@@ -1,4 +1,5 @@
-"""Autoencoder study: datasets -> training per (model, latent_dim, seed) -> tables."""
+"""Autoencoder study: datasets -> training per (model, latent_dim, seed) -> tables,
+figures and the HTML report."""
 
 from snakemake.utils import min_version
 
@@ -16,9 +17,12 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.aggregate_metrics.output,
+        rules.render_report.output,

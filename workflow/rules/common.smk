@@ -64,3 +64,60 @@ def training_spec(wildcards):
 
 def resource(rule_name, key):
     return config["compute"][rule_name][key]
+
+
+FIGURE_DIR = "results/figures/{model}/z{latent_dim}/seed{seed}"
+RUN_FIGURES = [
+    "loss_curve",
+    "reconstructions",
+    "latent_space",
+    "interpolation",
+    "samples",
+]
+
+
+def figure_settings(kind):
+    """A figure kind's slice of the config, with the settings all figures share."""
+    figures = config["figures"]
+    return dict(
+        dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[kind]
+    )
+
+
+def run_figure_files():
+    files = []
+    for run in runs():
+        kinds = RUN_FIGURES + (["manifold"] if run["latent_dim"] <= 2 else [])
+        files += [f"{FIGURE_DIR}/{kind}.png".format(**run) for kind in kinds]
+    return files
+
+
+def model_figure_files():
+    return [
+        f"results/figures/{model}/latent_dim_sweep.png" for model in config["models"]
+    ]
+
+
+def model_metrics(wildcards):
+    return [
+        f"{RUN_DIR}/metrics.json".format(**run)
+        for run in runs()
+        if run["model"] == wildcards.model
+    ]
+
+
+def model_pca_baselines(wildcards):
+    spec = config["models"][wildcards.model]
+    return [
+        f"results/baselines/pca/{spec['dataset']}/z{latent_dim}.json"
+        for latent_dim in spec["latent_dims"]
+    ]
+
+
+def run_figure_labels(figure):
+    return {
+        "model": "{model}",
+        "latent dim": "{latent_dim}",
+        "seed": "{seed}",
+        "figure": figure,
+    }

@@ -43,7 +43,12 @@ rule aggregate_metrics:
         pca=pca_baselines(),
     output:
         metrics="results/tables/metrics.csv",
-        summary_csv="results/tables/summary.csv",
+        summary_csv=report(
+            "results/tables/summary.csv",
+            caption="../../report/captions/summary.rst",
+            category="tables",
+            labels={"table": "summary over seeds"},
+        ),
         summary_md="results/tables/summary.md",
     log:
         "logs/aggregate_metrics.log",

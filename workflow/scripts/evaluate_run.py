@@ -4,27 +4,12 @@ import math
 
 import torch
 
-from aestudy import StudyError
 from aestudy.atomic import write_json
 from aestudy.data import load_prepared, to_float
 from aestudy.evaluation import evaluate_model
 from aestudy.jobs import run_job
-from aestudy.models import build_model
+from aestudy.runs import load_run
 from aestudy.training import select_device
-
-
-def load_run(weights_path, image_shape):
-    """The trained model and its record; StudyError if the file is not a usable run."""
-    try:
-        run = torch.load(weights_path, map_location="cpu", weights_only=True)
-        model = build_model(run["spec"], image_shape, run["latent_dim"])
-        model.load_state_dict(run["state_dict"])
-    except Exception as error:
-        raise StudyError(
-            f"weights file {weights_path} is not a trained run of this model "
-            f"({type(error).__name__}); delete it to train the run again."
-        ) from None
-    return model, run
 
 
 def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch_size,

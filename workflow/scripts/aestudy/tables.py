@@ -4,6 +4,7 @@ Means and standard deviations are over the runs that finished ('ok'); diverged
 runs are counted beside them, never averaged in and never dropped silently.
 """
 
+import csv
 import json
 import math
 import statistics
@@ -13,11 +14,12 @@ RUN_COLUMNS = [
     "params", "test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll",
     "iw_samples", "status", "diverged_epoch", "seconds", "device",
 ]  # fmt: skip
-SUMMARY_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]
+SUMMARY_METRICS = ["test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll"]
+TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns of summary.md
 SUMMARY_COLUMNS = [
     "model", "kind", "dataset", "latent_dim", "runs", "diverged",
     *[f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")],
-    "pca_mse",
+    "iw_samples", "pca_mse",
 ]  # fmt: skip
 HEADINGS = {
     "test_mse": "test MSE / pixel",
@@ -30,6 +32,23 @@ HEADINGS = {
 def read_json(path):
     with open(path) as handle:
         return json.load(handle)
+
+
+INTEGER_COLUMNS = {"latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples",
+                   "diverged_epoch"}  # fmt: skip
+TEXT_COLUMNS = {"dataset", "model", "kind", "status", "device"}
+
+
+def read_runs_csv(path):
+    """metrics.csv back as typed rows (empty cells are None)."""
+
+    def typed(key, value):
+        if value == "" or key in TEXT_COLUMNS:
+            return None if value == "" else value
+        return int(value) if key in INTEGER_COLUMNS else float(value)
+
+    with open(path) as handle:
+        return [{k: typed(k, v) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def run_rows(metrics_paths):
@@ -53,6 +72,7 @@ def summarize(rows, pca):
             runs=len(runs),
             diverged=len(runs) - len(finished),
             pca_mse=pca.get((runs[0]["dataset"], latent_dim)),
+            iw_samples=runs[0]["iw_samples"],
         )
         for metric in SUMMARY_METRICS:
             values = [r[metric] for r in finished if _finite(r[metric])]
@@ -65,29 +85,30 @@ def summarize(rows, pca):
 def summary_markdown(summary):
     lines = [
         "| model | dataset | latent dim | runs | "
-        + " | ".join(HEADINGS[m] for m in SUMMARY_METRICS)
+        + " | ".join(HEADINGS[m] for m in TABLE_METRICS)
         + " | PCA test MSE |",
-        "|---|---|---:|---|" + "---:|" * (len(SUMMARY_METRICS) + 1),
+        "|---|---|---:|---|" + "---:|" * (len(TABLE_METRICS) + 1),
     ]
     for row in summary:
         runs = f"{row['runs']}" + (f" ({row['diverged']} diverged)" if row["diverged"] else "")
-        cells = [_mean_std(row, m) for m in SUMMARY_METRICS]
+        cells = [mean_std(row, m) for m in TABLE_METRICS]
         lines.append(
             f"| {row['model']} | {row['dataset']} | {row['latent_dim']} | {runs} | "
             + " | ".join(cells)
-            + f" | {_number(row['pca_mse'])} |"
+            + f" | {number(row['pca_mse'])} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def _mean_std(row, metric):
+def mean_std(row, metric):
+    """'mean ± std' of a summary row's metric; 'diverged' when no run finished."""
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     if mean is None:
         return "diverged" if row["diverged"] == row["runs"] else "–"
-    return _number(mean) + (f" ± {_number(std, like=mean)}" if std is not None else "")
+    return number(mean) + (f" ± {number(std, like=mean)}" if std is not None else "")
 
 
-def _number(value, like=None):
+def number(value, like=None):
     """Four decimals for small numbers (MSE), two for large ones (nats); a std
     takes its mean's precision."""
     if value is None:

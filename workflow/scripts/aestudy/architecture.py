@@ -1,0 +1,34 @@
+"""A torchsummary-style table of a model: each layer's output shape and parameters,
+measured by running the real model once."""
+
+import torch
+
+from aestudy.models import VAE
+
+
+def layer_table(model, image_shape):
+    """[(layer, output shape, parameters)] in the order the layers run."""
+    rows, hooks = [], []
+
+    def record(module, _inputs, output):
+        name = type(module).__name__
+        shape = [-1, *output.shape[1:]]
+        params = sum(p.numel() for p in module.parameters(recurse=False))
+        rows.append((f"{name}-{len(rows) + 1}", str(shape), params))
+
+    for module in model.modules():
+        if not list(module.children()):
+            hooks.append(module.register_forward_hook(record))
+    try:
+        with torch.no_grad():
+            model.eval()
+            x = torch.zeros(2, *image_shape)
+            if isinstance(model, VAE):  # decode the mean: no random draw needed
+                mean, _ = model.encode(x)
+                model.decode(mean)
+            else:
+                model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return rows

@@ -1,0 +1,97 @@
+"""What the figures show, computed from a trained model: codes, their 2-D
+projection, interpolations, samples and decoded grids. Plotting is in figures.py."""
+
+import torch
+from torch.distributions import Normal
+
+from aestudy.models import VAE, code_of
+
+
+def fixed_selection(count, total, seed=0):
+    """The same `count` test indices for every run on a dataset, for image-by-image comparison."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randperm(total, generator=generator)[: min(count, total)]
+
+
+@torch.no_grad()
+def encode_all(model, images, batch_size=1000):
+    model.eval()
+    return torch.cat(
+        [code_of(model, images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+    )
+
+
+@torch.no_grad()
+def reconstruct(model, images):
+    model.eval()
+    return model.decode(code_of(model, images))  # the VAE decodes its posterior mean
+
+
+def pca_2d(codes):
+    """Project codes [N, D] onto their first two principal axes (D = 1 gets a zero axis)."""
+    codes = codes.double()
+    centered = codes - codes.mean(0)
+    if codes.shape[1] == 1:
+        return torch.cat([centered, torch.zeros_like(centered)], 1), [1.0, 0.0]
+    _, singular, vh = torch.linalg.svd(centered, full_matrices=False)
+    variance = singular**2
+    explained = (variance[:2] / variance.sum()).tolist()
+    return centered @ vh[:2].T, explained
+
+
+def tsne_2d(codes, seed=0, perplexity=30.0):
+    from sklearn.manifold import TSNE
+
+    perplexity = min(perplexity, (len(codes) - 1) / 3)
+    embedding = TSNE(2, perplexity=perplexity, init="pca", random_state=seed)
+    return torch.from_numpy(embedding.fit_transform(codes.double().numpy()))
+
+
+@torch.no_grad()
+def interpolate(model, start, end, steps):
+    """Decode the straight line between the codes of two images: [steps, C, H, W]."""
+    model.eval()
+    codes = code_of(model, torch.stack([start, end]))
+    weights = torch.linspace(0, 1, steps).unsqueeze(1)
+    return model.decode((1 - weights) * codes[0] + weights * codes[1])
+
+
+def code_distribution(model, train_images):
+    """(mean, covariance) new codes are drawn from: the VAE's prior N(0, I); for an
+    AE, a Gaussian fitted to the codes of its training images (full covariance)."""
+    if isinstance(model, VAE):
+        dim = model.fc_mean.out_features
+        return torch.zeros(dim), torch.eye(dim)
+    codes = encode_all(model, train_images).double()
+    dim = codes.shape[1]
+    covariance = torch.cov(codes.T).reshape(dim, dim) + 1e-6 * torch.eye(dim, dtype=codes.dtype)
+    return codes.mean(0).float(), covariance.float()
+
+
+@torch.no_grad()
+def sample(model, mean, covariance, count, seed=0):
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    eps = torch.randn(count, len(mean), generator=generator)
+    chol = torch.linalg.cholesky(covariance.double()).float()
+    return model.decode(mean + eps @ chol.T)
+
+
+@torch.no_grad()
+def manifold(model, mean, covariance, grid):
+    """Decode a grid x grid lattice of normal quantiles (5 % to 95 %) of a 2-D code
+    distribution, per axis: [grid * grid, C, H, W], first row at the top."""
+    model.eval()
+    quantiles = Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, grid))
+    std = covariance.diagonal().sqrt()
+    ys, xs = torch.meshgrid(quantiles.flip(0), quantiles, indexing="ij")
+    z = torch.stack([xs.flatten(), ys.flatten()], 1) * std + mean
+    return model.decode(z)
+
+
+@torch.no_grad()
+def traversal(model, mean, covariance, steps, limit=3.0):
+    """Decode a 1-D code from -limit to +limit standard deviations: [steps, C, H, W]."""
+    model.eval()
+    t = torch.linspace(-limit, limit, steps).unsqueeze(1)
+    return model.decode(mean + t * covariance.diagonal().sqrt())
