@@ -21,6 +21,14 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# Light jobs run where snakemake runs (the login node on a cluster).
+localrules:
+    all,
+    aggregate_metrics,
+    plot_latent_dim_sweep,
+    render_report,
+
+
 rule all:
     default_target: True
     input:

@@ -66,6 +66,11 @@ def resource(rule_name, key):
     return config["compute"][rule_name][key]
 
 
+def job_device(rule_name):
+    """The device preference of a rule's jobs: the CPU when it asks for no GPU."""
+    return config["compute"]["device"] if resource(rule_name, "gpu") > 0 else "cpu"
+
+
 FIGURE_DIR = "results/figures/{model}/z{latent_dim}/seed{seed}"
 RUN_FIGURES = [
     "loss_curve",

@@ -15,7 +15,7 @@ rule evaluate_run:
         runtime=resource("evaluate", "runtime"),
     params:
         evaluation=config["evaluation"],
-        device=config["compute"]["device"],
+        device=job_device("evaluate"),
     script:
         "../scripts/evaluate_run.py"
 

@@ -13,6 +13,10 @@ rule plot_loss_curve:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("loss curve"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/loss_curve.log",
     conda:
@@ -36,6 +40,10 @@ rule plot_reconstructions:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("reconstructions"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/reconstructions.log",
     conda:
@@ -58,6 +66,10 @@ rule plot_latent_space:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("latent space"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/latent_space.log",
     conda:
@@ -80,6 +92,10 @@ rule plot_interpolation:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("interpolation"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/interpolation.log",
     conda:
@@ -102,6 +118,10 @@ rule plot_samples:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("samples"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/samples.log",
     conda:
@@ -124,6 +144,10 @@ rule plot_manifold:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("manifold"),
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/manifold.log",
     conda:
@@ -146,6 +170,10 @@ rule plot_latent_dim_sweep:
             subcategory="all latent sizes",
             labels={"model": "{model}", "figure": "metrics against latent size"},
         ),
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/latent_dim_sweep.log",
     conda:

@@ -15,8 +15,11 @@ rule train_autoencoder:
         gpu=resource("train", "gpu"),
         mem_mb=resource("train", "mem_mb"),
         runtime=resource("train", "runtime"),
+        # How often to checkpoint does not change the result, so it is passed as a
+        # resource, not a param: changing it must not retrain anything.
+        checkpoint_every=config["compute"]["checkpoint_every"],
     params:
         spec=training_spec,
-        device=config["compute"]["device"],
+        device=job_device("train"),
     script:
         "../scripts/train_autoencoder.py"

@@ -9,13 +9,13 @@ from aestudy.data import load_prepared, to_float
 from aestudy.evaluation import evaluate_model
 from aestudy.jobs import run_job
 from aestudy.runs import load_run
-from aestudy.training import select_device
+from aestudy.devices import claim_device
 
 
 def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch_size,
          threads=1, device="auto", log=print):  # fmt: skip
     torch.set_num_threads(threads)
-    device = select_device(device)
+    device, _ = claim_device(device)
     data = load_prepared(dataset_path)
     model, run = load_run(weights_path, tuple(data["test_images"].shape[1:]))
     model.to(device)
@@ -37,6 +37,7 @@ def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch
         diverged_epoch=run["diverged_epoch"],
         seconds=run["seconds"],
         device=run["device"],
+        provenance=run.get("provenance"),
         **{k: (v if v is None or math.isfinite(v) else None) for k, v in metrics.items()},
     )
     log(" ".join(f"{k}={v}" for k, v in record.items()))

@@ -1,29 +1,39 @@
-"""Train one (model, latent_dim, seed): weights and per-epoch history."""
+"""Train one (model, latent_dim, seed): weights with provenance, per-epoch history."""
+
+from pathlib import Path
 
 import torch
 
 from aestudy.atomic import torch_save, write_csv
 from aestudy.data import load_prepared, to_float
+from aestudy.devices import claim_device
 from aestudy.jobs import run_job
 from aestudy.models import build_model, count_parameters
-from aestudy.training import seed_everything, select_device, train_autoencoder
+from aestudy.provenance import describe_run, now
+from aestudy.training import seed_everything, train_autoencoder
 
 
-def main(dataset_path, spec, latent_dim, seed, weights_path, history_path,
-         threads=1, device="auto", log=print):  # fmt: skip
+def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threads=1,
+         device="auto", checkpoint_every=0, log=print):  # fmt: skip
+    started = now()
     torch.set_num_threads(threads)
-    device = select_device(device)
+    device, device_note = claim_device(device)
     data = load_prepared(dataset_path)
     image_shape = tuple(data["train_images"].shape[1:])
     seed_everything(seed)
     model = build_model(spec, image_shape, latent_dim).to(device)
     log(
-        f"{spec['kind']} z={latent_dim} seed={seed} on {data['name']} ({device}, "
+        f"{spec['kind']} z={latent_dim} seed={seed} on {data['name']} ({device_note}, "
         f"{threads} threads): {count_parameters(model):,} parameters"
     )
     train_images = to_float(data["train_images"], device)
     test_images = to_float(data["test_images"], device)
-    result = train_autoencoder(model, spec, train_images, test_images, seed, log)
+    checkpoint = Path(weights_path).with_name("checkpoint.pt")
+    identity = dict(spec=spec, latent_dim=latent_dim, seed=seed, dataset=data["checksum"])
+    result = train_autoencoder(
+        model, spec, train_images, test_images, seed, log,
+        checkpoint_path=checkpoint, checkpoint_every=checkpoint_every, identity=identity,
+    )  # fmt: skip
     write_csv(history_path, result.pop("history"), ["epoch", "train_loss", "test_loss", "seconds"])
     torch_save(
         weights_path,
@@ -34,10 +44,12 @@ def main(dataset_path, spec, latent_dim, seed, weights_path, history_path,
             seed=seed,
             image_shape=list(image_shape),
             params=count_parameters(model),
-            device=str(device),
+            device=device.type,
+            provenance=describe_run(spec, device_note, threads, started),
             **result,
         ),
     )
+    checkpoint.unlink(missing_ok=True)  # the weights now hold the finished run
 
 
 if "snakemake" in globals():
@@ -52,4 +64,5 @@ if "snakemake" in globals():
         history_path=snakemake.output.history,
         threads=snakemake.threads,
         device=snakemake.params.device,
+        checkpoint_every=snakemake.resources.checkpoint_every,
     )

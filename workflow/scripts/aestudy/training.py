@@ -12,13 +12,8 @@ import time
 import numpy as np
 import torch
 
+from aestudy.checkpoint import load_checkpoint, restore, save_checkpoint
 from aestudy.losses import mse_loss, vae_loss
-
-
-def select_device(preference="auto"):
-    if preference == "cuda" or (preference == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
 
 
 def seed_everything(seed):
@@ -36,26 +31,39 @@ def make_optimizer(spec, parameters):
     return torch.optim.SGD(parameters, lr=lr, weight_decay=decay, momentum=0.9)
 
 
-def batch_loss(model, kind, x, beta):
-    """(loss to minimise, the batch's sum of the recorded per-item loss)."""
+def batch_loss(model, kind, x, beta, mixed_precision=False):
+    """(loss to minimise, the batch's sum of the recorded per-item loss).
+
+    With mixed precision only the forward pass runs in reduced precision; the
+    losses are computed in float32."""
+    device_type = x.device.type
+    dtype = torch.float16 if device_type == "cuda" else torch.bfloat16
+    with torch.autocast(device_type, dtype=dtype, enabled=mixed_precision):
+        out = model(x)
     if kind == "vae":
-        recon, mean, logvar = model(x)
+        recon, mean, logvar = (t.float() for t in out)
         loss = vae_loss(recon, x, mean, logvar, beta)
         return loss, loss
-    loss = mse_loss(model(x), x)
+    loss = mse_loss(out.float(), x)
     return loss, loss * len(x)
 
 
-def train_epoch(model, kind, optimizer, images, batch_size, beta, generator):
+def train_epoch(model, kind, optimizer, images, batch_size, beta, generator, scaler=None,
+                mixed_precision=False):  # fmt: skip
     model.train()
     order = torch.randperm(len(images), generator=generator).to(images.device)
     total = torch.zeros((), device=images.device)
     for start in range(0, len(images), batch_size):
         x = images[order[start : start + batch_size]]
         optimizer.zero_grad(set_to_none=True)
-        loss, item_sum = batch_loss(model, kind, x, beta)
-        loss.backward()
-        optimizer.step()
+        loss, item_sum = batch_loss(model, kind, x, beta, mixed_precision)
+        if scaler is not None:  # float16 on CUDA: scale the loss against underflow
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
         total += item_sum.detach()  # no host sync inside the epoch
     return total.item() / len(images)
 
@@ -69,33 +77,49 @@ def evaluate_loss(model, kind, images, beta, batch_size=1000):
     return total.item() / len(images)
 
 
-def train_autoencoder(model, spec, train_images, test_images, seed, log=print):
+def train_autoencoder(model, spec, train_images, test_images, seed, log=print,
+                      checkpoint_path=None, checkpoint_every=0, identity=None):  # fmt: skip
     """Train `model` as `spec` says; return the history and how the run ended.
 
     A loss that turns NaN or infinite stops the run with status 'diverged'.
+    With a checkpoint path, the state is saved every `checkpoint_every` epochs
+    and a run that finds a checkpoint of its own resumes from it.
     """
     kind, beta = spec["kind"], spec.get("beta", 1.0)
+    mixed = spec.get("mixed_precision", False)
     optimizer = make_optimizer(spec, model.parameters())
+    scaler = torch.amp.GradScaler("cuda") if mixed and train_images.is_cuda else None
     generator = torch.Generator().manual_seed(seed)
-    history, status, diverged_epoch = [], "ok", None
-    started = time.perf_counter()
-    for epoch in range(1, spec["epochs"] + 1):
+    # Compiling changes how, not what, is computed; the weights stay in `model`.
+    step_model = torch.compile(model) if spec.get("compile", False) else model
+    history, status, diverged_epoch, seconds, first = [], "ok", None, 0.0, 1
+    state = load_checkpoint(checkpoint_path, identity, log) if checkpoint_path else None
+    if state is not None:
+        restore(state, model, optimizer, generator)
+        history, seconds, first = state["history"], state["seconds"], state["epoch"] + 1
+        log(f"resuming from the checkpoint after epoch {state['epoch']}")
+    for epoch in range(first, spec["epochs"] + 1):
         tic = time.perf_counter()
         train = train_epoch(
-            model, kind, optimizer, train_images, spec["batch_size"], beta, generator
-        )
-        seconds = time.perf_counter() - tic
+            step_model, kind, optimizer, train_images, spec["batch_size"], beta, generator,
+            scaler, mixed,
+        )  # fmt: skip
+        epoch_seconds = time.perf_counter() - tic
         test = evaluate_loss(model, kind, test_images, beta)
-        history.append(dict(epoch=epoch, train_loss=train, test_loss=test, seconds=seconds))
-        log(f"epoch {epoch}/{spec['epochs']}: train {train:.6g}, test {test:.6g}, {seconds:.2f} s")
+        seconds += time.perf_counter() - tic
+        history.append(dict(epoch=epoch, train_loss=train, test_loss=test, seconds=epoch_seconds))
+        log(f"epoch {epoch}/{spec['epochs']}: train {train:.6g}, test {test:.6g}, {epoch_seconds:.2f} s")
         if not (math.isfinite(train) and math.isfinite(test)):
             status, diverged_epoch = "diverged", epoch
             log(f"loss is not finite at epoch {epoch}: the run diverged; stopping")
             break
+        if checkpoint_path and checkpoint_every and epoch % checkpoint_every == 0:
+            save_checkpoint(checkpoint_path, identity, epoch, model, optimizer, generator,
+                            history, seconds)  # fmt: skip
     return dict(
         history=history,
         status=status,
         diverged_epoch=diverged_epoch,
         epochs_completed=len(history),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
     )

@@ -1,0 +1,66 @@
+"""GPU claiming with the device count faked: each job gets a different GPU."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from aestudy import devices
+from conftest import REPO
+
+
+@pytest.fixture
+def four_gpus(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    yield
+    devices.release_devices()
+
+
+def test_jobs_claim_different_gpus_and_wait_when_all_are_taken(four_gpus, tmp_path):
+    claimed = [devices.claim_device("auto", tmp_path)[0] for _ in range(4)]
+    assert [d.index for d in claimed] == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="no free GPU among 4"):
+        devices.claim_device("auto", tmp_path, wait_seconds=0.2, poll=0.05)
+    devices.release_devices()
+    assert devices.claim_device("auto", tmp_path)[0].index == 0
+
+
+def test_a_scheduler_given_device_is_used_as_is(four_gpus, monkeypatch, tmp_path):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    device, note = devices.claim_device("auto", tmp_path)
+    assert device == torch.device("cuda", 0) and "CUDA_VISIBLE_DEVICES=3" in note
+    assert not list(tmp_path.iterdir())  # no lock taken
+
+
+def test_cpu_when_there_is_no_gpu_or_cpu_is_asked(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert devices.claim_device("auto", tmp_path) == (torch.device("cpu"), "cpu")
+    assert devices.claim_device("cpu", tmp_path)[0].type == "cpu"
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        devices.claim_device("cuda", tmp_path)
+
+
+CLAIM = """
+import sys, time, torch
+torch.cuda.is_available = lambda: True
+torch.cuda.device_count = lambda: 4
+from aestudy.devices import claim_device
+print(claim_device("auto", sys.argv[1])[0].index, flush=True)
+time.sleep(3)
+"""
+
+
+def test_four_concurrent_processes_get_four_gpus(tmp_path):
+    env = {"PYTHONPATH": str(REPO / "workflow/scripts"), "PATH": "/usr/bin:/bin"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CLAIM, str(tmp_path)], stdout=subprocess.PIPE,
+                         text=True, env=env)  # fmt: skip
+        for _ in range(4)
+    ]
+    indices = sorted(int(p.stdout.readline()) for p in procs)
+    for p in procs:
+        p.wait()
+    assert indices == [0, 1, 2, 3]

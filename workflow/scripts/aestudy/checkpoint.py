@@ -1,0 +1,64 @@
+"""Checkpoints of a training run, so that a killed or requeued job resumes.
+
+A checkpoint holds everything the next epoch depends on: weights, optimizer
+state, the shuffling generator, the global RNGs (the VAE's noise), the history
+so far. Resuming from it gives the same result as never stopping (on the CPU).
+It is written atomically and carries the run's identity; one that belongs to
+other settings is set aside, one that cannot be read is an error.
+"""
+
+from pathlib import Path
+
+import torch
+
+from aestudy import StudyError
+from aestudy.atomic import torch_save
+
+
+def save_checkpoint(path, identity, epoch, model, optimizer, generator, history, seconds):
+    state = dict(
+        identity=identity,
+        epoch=epoch,
+        model=model.state_dict(),
+        optimizer=optimizer.state_dict(),
+        generator=generator.get_state(),
+        cpu_rng=torch.get_rng_state(),
+        cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        history=history,
+        seconds=seconds,
+    )
+    torch_save(path, state)
+
+
+def load_checkpoint(path, identity, log=print):
+    """The checkpoint's state, or None when there is none or it is for other settings."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        stored = state["identity"]
+    except Exception as error:
+        raise StudyError(
+            f"checkpoint {path} cannot be read ({type(error).__name__}); delete it to "
+            "train the run from the start."
+        ) from None
+    if stored != identity:
+        log(f"checkpoint {path} belongs to other settings; training from the start")
+        path.unlink()
+        return None
+    return state
+
+
+def restore(state, model, optimizer, generator):
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise StudyError(
+            f"checkpoint does not fit this model ({type(error).__name__}: {str(error)[:120]})"
+        ) from None
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["cpu_rng"])
+    if state["cuda_rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
