@@ -56,8 +56,9 @@ time.sleep(3)
 def test_four_concurrent_processes_get_four_gpus(tmp_path):
     env = {"PYTHONPATH": str(REPO / "workflow/scripts"), "PATH": "/usr/bin:/bin"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", CLAIM, str(tmp_path)], stdout=subprocess.PIPE,
-                         text=True, env=env)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIM, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+        )  # fmt: skip
         for _ in range(4)
     ]
     indices = sorted(int(p.stdout.readline()) for p in procs)

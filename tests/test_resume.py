@@ -45,7 +45,9 @@ def test_resumed_run_equals_uninterrupted_run(digits, tmp_path):
     for key, value in straight.state_dict().items():
         assert torch.equal(value, model.state_dict()[key]), key
     strip = [{k: v for k, v in row.items() if k != "seconds"} for row in straight_result["history"]]
-    assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in resumed_result["history"]]
+    assert strip == [
+        {k: v for k, v in r.items() if k != "seconds"} for r in resumed_result["history"]
+    ]
 
 
 def test_checkpoint_of_other_settings_is_set_aside(digits, tmp_path):

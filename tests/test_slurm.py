@@ -25,7 +25,9 @@ def why_no_cluster():
         return "starting SLURM daemons for the test needs root"
     existing = Path("/etc/slurm/slurm.conf")
     if existing.exists() or existing.is_symlink():
-        return "this machine already has /etc/slurm/slurm.conf; the test leaves a real cluster alone"
+        return (
+            "this machine already has /etc/slurm/slurm.conf; the test leaves a real cluster alone"
+        )
     return None
 
 
@@ -72,8 +74,9 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         job_ids.add(provenance["slurm_job_id"])
     assert len(job_ids) == 12  # one SLURM job per training run
     # The cluster's numbers equal the local run's.
-    local, remote = rows(smoke_study[0] / "results/tables/metrics.csv"), rows(
-        workdir / "results/tables/metrics.csv"
+    local, remote = (
+        rows(smoke_study[0] / "results/tables/metrics.csv"),
+        rows(workdir / "results/tables/metrics.csv"),
     )
     assert local.keys() == remote.keys()
     for key, row in local.items():

@@ -52,3 +52,15 @@ def test_absurd_learning_rate_is_reported_as_diverged(digits):
     result = train_autoencoder(model, spec, images, images[:32], 0, quiet)
     assert result["status"] == "diverged"
     assert result["diverged_epoch"] == result["epochs_completed"] <= 5
+
+
+def test_compiled_training_gives_the_same_losses(digits):
+    images = to_float(digits["train_images"][:256])
+    losses = []
+    for compile_model in (False, True):
+        spec = {**SPECS["ae"], "epochs": 2, "compile": compile_model}
+        seed_everything(0)
+        model = build_model(spec, (1, 28, 28), 4)
+        result = train_autoencoder(model, spec, images, images[:32], 0, quiet)
+        losses.append([row["train_loss"] for row in result["history"]])
+    assert losses[1] == pytest.approx(losses[0], rel=1e-4)

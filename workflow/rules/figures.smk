@@ -13,14 +13,14 @@ rule plot_loss_curve:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("loss curve"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/loss_curve.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         kind=lambda wildcards: config["models"][wildcards.model]["kind"],
         settings=figure_settings("loss_curve"),
@@ -40,14 +40,14 @@ rule plot_reconstructions:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("reconstructions"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/reconstructions.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("reconstructions"),
     script:
@@ -66,14 +66,14 @@ rule plot_latent_space:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("latent space"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/latent_space.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("latent_space"),
     script:
@@ -92,14 +92,14 @@ rule plot_interpolation:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("interpolation"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/interpolation.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("interpolation"),
     script:
@@ -118,14 +118,14 @@ rule plot_samples:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("samples"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/samples.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("samples"),
     script:
@@ -144,14 +144,14 @@ rule plot_manifold:
             subcategory="z{latent_dim}",
             labels=run_figure_labels("manifold"),
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/manifold.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("manifold"),
     script:
@@ -170,14 +170,14 @@ rule plot_latent_dim_sweep:
             subcategory="all latent sizes",
             labels={"model": "{model}", "figure": "metrics against latent size"},
         ),
-    threads: resource("figures", "threads")
-    resources:
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
     log:
         "logs/figures/{model}/latent_dim_sweep.log",
     conda:
         "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("latent_dim_sweep"),
     script:

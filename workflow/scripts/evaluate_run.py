@@ -6,10 +6,10 @@ import torch
 
 from aestudy.atomic import write_json
 from aestudy.data import load_prepared, to_float
+from aestudy.devices import claim_device
 from aestudy.evaluation import evaluate_model
 from aestudy.jobs import run_job
 from aestudy.runs import load_run
-from aestudy.devices import claim_device
 
 
 def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch_size,

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import torch
 
-LOCK_DIR = Path(os.environ.get("AESTUDY_GPU_LOCK_DIR", Path(tempfile.gettempdir()) / "aestudy-gpu-locks"))
+LOCK_DIR = Path(
+    os.environ.get("AESTUDY_GPU_LOCK_DIR", Path(tempfile.gettempdir()) / "aestudy-gpu-locks")
+)
 _held = []  # open lock files of this process: closing one would free its GPU
 
 
@@ -27,7 +29,9 @@ def claim_device(preference="auto", lock_dir=None, wait_seconds=3600, poll=0.5):
         raise RuntimeError("compute.device is 'cuda' but PyTorch finds no CUDA device")
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
-        return torch.device("cuda", 0), f"cuda:0 (CUDA_VISIBLE_DEVICES={visible}, set by the scheduler)"
+        return torch.device(
+            "cuda", 0
+        ), f"cuda:0 (CUDA_VISIBLE_DEVICES={visible}, set by the scheduler)"
     lock_dir = Path(lock_dir or LOCK_DIR)
     lock_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
@@ -42,7 +46,9 @@ def claim_device(preference="auto", lock_dir=None, wait_seconds=3600, poll=0.5):
             _held.append(handle)
             return torch.device("cuda", index), f"cuda:{index} (claimed by lock in {lock_dir})"
         if time.monotonic() > deadline:
-            raise RuntimeError(f"no free GPU among {torch.cuda.device_count()} after {wait_seconds} s")
+            raise RuntimeError(
+                f"no free GPU among {torch.cuda.device_count()} after {wait_seconds} s"
+            )
         time.sleep(poll)
 
 

@@ -108,7 +108,9 @@ def train_autoencoder(model, spec, train_images, test_images, seed, log=print,
         test = evaluate_loss(model, kind, test_images, beta)
         seconds += time.perf_counter() - tic
         history.append(dict(epoch=epoch, train_loss=train, test_loss=test, seconds=epoch_seconds))
-        log(f"epoch {epoch}/{spec['epochs']}: train {train:.6g}, test {test:.6g}, {epoch_seconds:.2f} s")
+        log(
+            f"epoch {epoch}/{spec['epochs']}: train {train:.6g}, test {test:.6g}, {epoch_seconds:.2f} s"
+        )
         if not (math.isfinite(train) and math.isfinite(test)):
             status, diverged_epoch = "diverged", epoch
             log(f"loss is not finite at epoch {epoch}: the run diverged; stopping")
