@@ -12,7 +12,7 @@ from aestudy import analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model
 from aestudy.report import render_report
-from aestudy.tables import read_json, read_runs_csv, summarize
+from aestudy.tables import read_compute_csv, read_json, read_runs_csv, summarize
 from conftest import REPO
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "tests" / "artifacts"))
@@ -82,10 +82,11 @@ def render_smoke_report(workdir, language, output):
 
     config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
     runs = read_runs_csv(workdir / "results/tables/metrics.csv")
+    compute = read_compute_csv(workdir / "results/tables/compute.csv")
     pca_paths = sorted((workdir / "results/baselines/pca").rglob("*.json"))
     pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
     html = render_report(
-        summary=summarize(runs, pca), runs=runs, specs=config["models"],
+        summary=summarize(runs, pca), runs=runs, compute=compute, specs=config["models"],
         datasets=config["datasets"],
         figure_paths=sorted(str(p) for p in (workdir / "results/figures").rglob("seed*/*.png")),
         sweep_paths={m: workdir / f"results/figures/{m}/latent_dim_sweep.png" for m in config["models"]},
@@ -116,6 +117,7 @@ def test_report_layout_and_numbers(smoke_study):
         first = next(csv.DictReader(handle))
     assert f"{float(first['test_mse_mean']):.4f}" in html
     assert "All 12 runs finished without diverging." in html
+    assert '<table class="compute">' in html and "Peak memory (MB)" in html
 
 
 @pytest.mark.workflow

@@ -64,3 +64,15 @@ def test_compiled_training_gives_the_same_losses(digits):
         result = train_autoencoder(model, spec, images, images[:32], 0, quiet)
         losses.append([row["train_loss"] for row in result["history"]])
     assert losses[1] == pytest.approx(losses[0], rel=1e-4)
+
+
+def test_fused_optimizer_switch_trains_to_nearly_the_same_weights(digits):
+    images = to_float(digits["train_images"][:256])
+    states = []
+    for fused in (False, True):
+        spec = {**SPECS["ae"], "epochs": 2, "fused_optimizer": fused}
+        seed_everything(0)
+        model = build_model(spec, (1, 28, 28), 4)
+        train_autoencoder(model, spec, images, images[:32], 0, quiet)
+        states.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.allclose(states[0], states[1], atol=1e-5)

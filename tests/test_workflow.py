@@ -80,6 +80,9 @@ def test_smoke_study_runs_to_completion(smoke_study):
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["seed"] == 1 and metrics["latent_dim"] == 20
     assert (workdir / "results/benchmarks/train/vae/z20/seed1.tsv").exists()
+    compute = read_rows(workdir / "results/tables/compute.csv")
+    assert len(compute) == 12 and all(float(r["seconds"]) > 0 for r in compute)
+    assert all(float(r["max_rss_mb"]) > 50 and r["device"] == "cpu" for r in compute)
     assert (workdir / "logs/train/vae/z20/seed1.log").read_text().count("epoch") >= 2
 
 
@@ -144,3 +147,19 @@ def test_offline_study_plans_every_model_on_fashion_mnist(tmp_path):
     assert [w for r, w in jobs if r == "prepare_data"] == [{"dataset": "fashion_mnist"}]
     assert count(jobs, "train_autoencoder") == 18
     assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=64) == 3
+
+
+def test_local_jobs_never_take_more_cpus_than_the_machine_has(tmp_path):
+    workdir = copy_repository(tmp_path)
+    cpus = len(__import__("os").sched_getaffinity(0))
+    study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
+    study["compute"]["train"]["threads"] = cpus + 6
+    (workdir / "wide.yaml").write_text(yaml.safe_dump(study))
+    process = snakemake(workdir, "results/data/digits.pt", "--cores", str(cpus + 2),
+                        "--configfile", "wide.yaml")  # fmt: skip
+    assert f'Provided resources: cpus=Resource("cpus", {cpus})' in process.stderr
+    plan = snakemake(workdir, "-n", "--cores", str(cpus + 2), "--configfile", "wide.yaml").stdout
+    threads = {
+        int(line.split(":")[1]) for line in plan.splitlines() if line.strip().startswith("threads:")
+    }
+    assert threads and max(threads) <= cpus

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ wildcard_constraints:
 
 
 RUN_DIR = "results/runs/{model}/z{latent_dim}/seed{seed}"
+TRAIN_BENCHMARK = "results/benchmarks/train/{model}/z{latent_dim}/seed{seed}.tsv"
 
 
 def runs():
@@ -62,8 +64,24 @@ def training_spec(wildcards):
     return {k: v for k, v in spec.items() if k not in ("latent_dims", "seeds")}
 
 
+# Snakemake counts --cores, not the machine's CPUs: `--cores 4` on a 2-core laptop
+# would run two 2-thread jobs at once. Locally, every job also takes `cpus`
+# equal to its threads, and `cpus` is capped at the CPUs this process may use.
+# (On a cluster each job gets its own CPUs, so no cap applies.)
+LOCAL_CPUS = len(os.sched_getaffinity(0)) if workflow.local_exec else None
+if LOCAL_CPUS and "cpus" not in workflow.global_resources:
+    workflow.register_resource("cpus", LOCAL_CPUS)
+
+
 def resource(rule_name, key):
-    return config["compute"][rule_name][key]
+    value = config["compute"][rule_name][key]
+    if key == "threads" and LOCAL_CPUS:
+        return min(value, LOCAL_CPUS)
+    return value
+
+
+def job_cpus(wildcards, threads):
+    return threads
 
 
 def job_device(rule_name):

@@ -10,6 +10,7 @@ rule evaluate_run:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
     resources:
+        cpus=job_cpus,
         gpu=resource("evaluate", "gpu"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
@@ -31,6 +32,7 @@ rule pca_baseline:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
     script:
@@ -41,8 +43,10 @@ rule aggregate_metrics:
     input:
         metrics=run_files(f"{RUN_DIR}/metrics.json"),
         pca=pca_baselines(),
+        benchmarks=run_files(TRAIN_BENCHMARK),
     output:
         metrics="results/tables/metrics.csv",
+        compute="results/tables/compute.csv",
         summary_csv=report(
             "results/tables/summary.csv",
             caption="../../report/captions/summary.rst",

@@ -19,6 +19,7 @@ rule plot_loss_curve:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -46,6 +47,7 @@ rule plot_reconstructions:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -72,6 +74,7 @@ rule plot_latent_space:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -98,6 +101,7 @@ rule plot_interpolation:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -124,6 +128,7 @@ rule plot_samples:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -150,6 +155,7 @@ rule plot_manifold:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -176,6 +182,7 @@ rule plot_latent_dim_sweep:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
+        cpus=job_cpus,
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:

@@ -1,6 +1,7 @@
 rule render_report:
     input:
         metrics="results/tables/metrics.csv",
+        compute="results/tables/compute.csv",
         pca=pca_baselines(),
         figures=run_figure_files(),
         sweeps=model_figure_files(),

@@ -7,11 +7,12 @@ rule train_autoencoder:
     log:
         "logs/train/{model}/z{latent_dim}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/train/{model}/z{latent_dim}/seed{seed}.tsv"
+        TRAIN_BENCHMARK
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("train", "threads")
     resources:
+        cpus=job_cpus,
         gpu=resource("train", "gpu"),
         mem_mb=resource("train", "mem_mb"),
         runtime=resource("train", "runtime"),

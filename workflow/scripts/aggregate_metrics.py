@@ -1,10 +1,13 @@
-"""Collect every run's metrics.json into metrics.csv and summary.csv/.md."""
+"""Collect every run's metrics.json into metrics.csv and summary.csv/.md, and the
+training jobs' benchmark files into compute.csv."""
 
 from aestudy.atomic import write_csv, write_text
 from aestudy.jobs import run_job
 from aestudy.tables import (
+    COMPUTE_COLUMNS,
     RUN_COLUMNS,
     SUMMARY_COLUMNS,
+    compute_rows,
     read_json,
     run_rows,
     summarize,
@@ -12,8 +15,10 @@ from aestudy.tables import (
 )  # fmt: skip
 
 
-def main(metrics_paths, pca_paths, metrics_csv, summary_csv, summary_md, log=print):
+def main(metrics_paths, pca_paths, benchmark_paths, metrics_csv, summary_csv, summary_md,
+         compute_csv, log=print):  # fmt: skip
     rows = run_rows(metrics_paths)
+    write_csv(compute_csv, compute_rows(benchmark_paths, rows), COMPUTE_COLUMNS)
     pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
     summary = summarize(rows, pca)
     write_csv(metrics_csv, rows, RUN_COLUMNS)
@@ -28,7 +33,9 @@ if "snakemake" in globals():
         snakemake.log[0],
         metrics_paths=list(snakemake.input.metrics),
         pca_paths=list(snakemake.input.pca),
+        benchmark_paths=list(snakemake.input.benchmarks),
         metrics_csv=snakemake.output.metrics,
         summary_csv=snakemake.output.summary_csv,
         summary_md=snakemake.output.summary_md,
+        compute_csv=snakemake.output.compute,
     )

@@ -5,15 +5,15 @@ from pathlib import Path
 from aestudy.atomic import write_text
 from aestudy.jobs import run_job
 from aestudy.report import render_report
-from aestudy.tables import read_json, read_runs_csv, summarize
+from aestudy.tables import read_compute_csv, read_json, read_runs_csv, summarize
 
 
-def main(metrics_csv, pca_paths, figure_paths, sweep_paths, template, output, specs, datasets,
+def main(metrics_csv, compute_csv, pca_paths, figure_paths, sweep_paths, template, output, specs, datasets,
          settings, log=print):  # fmt: skip
     runs = read_runs_csv(metrics_csv)
     pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
     html = render_report(
-        summary=summarize(runs, pca), runs=runs, specs=specs, datasets=datasets,
+        summary=summarize(runs, pca), runs=runs, compute=read_compute_csv(compute_csv), specs=specs, datasets=datasets,
         figure_paths=figure_paths, sweep_paths=dict(zip(specs, sweep_paths, strict=True)),
         settings=settings, report_dir=Path(template).parent,
     )  # fmt: skip
@@ -28,6 +28,7 @@ if "snakemake" in globals():
         main,
         snakemake.log[0],
         metrics_csv=snakemake.input.metrics,
+        compute_csv=snakemake.input.compute,
         pca_paths=list(snakemake.input.pca),
         figure_paths=list(snakemake.input.figures),
         sweep_paths=list(snakemake.input.sweeps),

@@ -17,7 +17,7 @@ from aestudy import analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model, count_parameters
 from aestudy.shapes import IMAGE_SHAPES
-from aestudy.tables import mean_std, number
+from aestudy.tables import compute_by_model, mean_std, number
 
 FIGURE_PATH = re.compile(
     r"figures/(?P<model>[^/]+)/z(?P<latent_dim>\d+)/seed(?P<seed>\d+)/(?P<kind>\w+)\.png$"
@@ -135,7 +135,15 @@ def summary_table(summary, text):
     return rows
 
 
-def render_report(*, summary, runs, specs, datasets, figure_paths, sweep_paths, settings,
+def compute_table(compute):
+    return [
+        [row["model"], row["jobs"], f"{row['hours']:.2f}", f"{row['mean_seconds']:.1f}",
+         f"{row['max_rss_mb']:.0f}", row["devices"]]
+        for row in compute_by_model(compute)
+    ]  # fmt: skip
+
+
+def render_report(*, summary, runs, compute, specs, datasets, figure_paths, sweep_paths, settings,
                   report_dir):  # fmt: skip
     """The report's HTML text. `sweep_paths` maps model names to their sweep figure."""
     language = settings["language"]
@@ -169,6 +177,7 @@ def render_report(*, summary, runs, specs, datasets, figure_paths, sweep_paths, 
         style=(report_dir / "style.css").read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
         summary_rows=summary_table(summary, text),
+        compute_rows=compute_table(compute),
         divergence=analysis.divergence_findings(runs, language),
         models=sections,
         conclusions=analysis.conclusions(summary, runs, language),

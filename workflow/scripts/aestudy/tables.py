@@ -7,6 +7,7 @@ runs are counted beside them, never averaged in and never dropped silently.
 import csv
 import json
 import math
+import re
 import statistics
 
 RUN_COLUMNS = [
@@ -27,6 +28,61 @@ HEADINGS = {
     "elbo": "ELBO / image (nats)",
     "iw_ll": "log p(x), IW (nats)",
 }
+
+
+COMPUTE_COLUMNS = ["model", "latent_dim", "seed", "seconds", "cpu_seconds", "max_rss_mb", "device"]
+BENCHMARK_PATH = re.compile(r"(?P<model>[^/]+)/z(?P<latent_dim>\d+)/seed(?P<seed>\d+)\.tsv$")
+
+
+def compute_rows(benchmark_paths, runs):
+    """A row per training job from Snakemake's benchmark files: wall time, CPU
+    time and peak memory, with the device the run used."""
+    devices = {(r["model"], r["latent_dim"], r["seed"]): r["device"] for r in runs}
+    rows = []
+    for path in benchmark_paths:
+        key = BENCHMARK_PATH.search(str(path)).groupdict()
+        key = (key["model"], int(key["latent_dim"]), int(key["seed"]))
+        with open(path) as handle:
+            record = next(csv.DictReader(handle, delimiter="\t"))
+        rows.append(dict(
+            model=key[0], latent_dim=key[1], seed=key[2], seconds=float(record["s"]),
+            cpu_seconds=_float(record.get("cpu_time")), max_rss_mb=_float(record.get("max_rss")),
+            device=devices.get(key),
+        ))  # fmt: skip
+    return sorted(rows, key=lambda r: (r["model"], r["latent_dim"], r["seed"]))
+
+
+def read_compute_csv(path):
+    with open(path) as handle:
+        return [
+            {k: (v if k in ("model", "device") else _float(v)) for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
+
+
+def compute_by_model(rows):
+    """Per model: training jobs, total and mean hours, the largest peak memory."""
+    models = {}
+    for row in rows:
+        models.setdefault(row["model"], []).append(row)
+    return [
+        dict(
+            model=model,
+            jobs=len(jobs),
+            hours=sum(r["seconds"] for r in jobs) / 3600,
+            mean_seconds=statistics.fmean(r["seconds"] for r in jobs),
+            max_rss_mb=max((r["max_rss_mb"] or 0) for r in jobs),
+            devices=", ".join(sorted({r["device"] or "?" for r in jobs})),
+        )  # fmt: skip
+        for model, jobs in models.items()
+    ]
+
+
+def _float(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def read_json(path):

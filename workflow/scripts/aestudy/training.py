@@ -24,10 +24,11 @@ def seed_everything(seed):
 
 def make_optimizer(spec, parameters):
     name, lr, decay = spec["optimizer"], spec["lr"], spec["weight_decay"]
+    fused = spec.get("fused_optimizer", False) or None  # None: PyTorch's default
     if name == "adam":
-        return torch.optim.Adam(parameters, lr=lr, weight_decay=decay)
+        return torch.optim.Adam(parameters, lr=lr, weight_decay=decay, fused=fused)
     if name == "adamw":
-        return torch.optim.AdamW(parameters, lr=lr, weight_decay=decay)
+        return torch.optim.AdamW(parameters, lr=lr, weight_decay=decay, fused=fused)
     return torch.optim.SGD(parameters, lr=lr, weight_decay=decay, momentum=0.9)
 
 

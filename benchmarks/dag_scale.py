@@ -1,0 +1,54 @@
+"""How long `snakemake -n` takes to plan studies of 10, 100 and 1,000 training runs
+(10 latent sizes x 1, 10, 100 seeds), each run with its evaluation and figures.
+
+    .venv/bin/python benchmarks/dag_scale.py
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PARTS = ["Snakefile", "config.yaml", "workflow", "envs", "profiles", "report"]
+
+
+def plan_seconds(workdir, seeds, repeats=2):
+    study = {
+        "seeds": list(range(seeds)),
+        "models": {"ae": {"kind": "ae", "dataset": "digits", "latent_dims": list(range(1, 11))}},
+    }
+    (workdir / "study.yaml").write_text(yaml.safe_dump(study))
+    best, jobs = float("inf"), None
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "snakemake", "-n", "--cores", "4", "--configfile", "study.yaml"],
+            cwd=workdir, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        best = min(best, time.perf_counter() - tic)
+        jobs = next(
+            line.split()[-1] for line in out.stdout.splitlines() if line.startswith("total")
+        )
+    return best, jobs
+
+
+def main():
+    workdir = Path(tempfile.mkdtemp())
+    for part in PARTS:
+        source = REPO / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, workdir / part)
+    print("| training runs | jobs in the DAG | snakemake -n seconds |")
+    print("|---:|---:|---:|")
+    for seeds in (1, 10, 100):
+        seconds, jobs = plan_seconds(workdir, seeds)
+        print(f"| {10 * seeds} | {jobs} | {seconds:.1f} |", flush=True)
+    shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
