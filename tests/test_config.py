@@ -76,11 +76,52 @@ BAD = [
         ["evaluation.iw_samples"],
     ),
     ({"models": {"ae": {"kind": "ae"}}, "datasets": {"mine": {}}}, ["datasets.mine.format"]),
+    ({"models": {"ae": {"kind": "ae", "batch_size": 0}}}, ["models.ae.batch_size", "0", ">= 1"]),
+    ({"models": {"ae": {"kind": "ae", "lr": -0.1}}}, ["models.ae.lr", "-0.1", "> 0"]),
+    ({"models": {"ae": {"kind": "ae", "seeds": []}}}, ["models.ae.seeds", "empty"]),
+    ({"models": {"ae": {"kind": "ae", "seeds": [1, 1]}}}, ["models.ae.seeds", "repeated"]),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "figures": {"interpolation": {"steps": 1}}},
+        ["figures.interpolation.steps", "1", ">= 2"],
+    ),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "figures": {"manifold": {"grid": 1}}},
+        ["figures.manifold.grid", ">= 2"],
+    ),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "figures": {"samples": {"cnt": 3}}},
+        ["figures.samples", "unknown key 'cnt'"],
+    ),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "report": {"language": "fr"}},
+        ["report.language", "'fr'", "en, zh"],
+    ),
+    ({"models": {"../outside": {"kind": "ae"}}}, ["models", "'../outside'", "letters, digits"]),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "datasets": {"a/b": {"format": "mnist"}}},
+        ["datasets", "'a/b'"],
+    ),
+    ({"models": {"v": {"kind": "vae", "beta": -1}}}, ["models.v.beta", ">= 0"]),
+    (
+        {"models": {"ae": {"kind": "ae", "optimizer": "lbfgs"}}},
+        ["models.ae.optimizer", "adam, adamw, sgd"],
+    ),
+    (
+        {"models": {"ae": {"kind": "ae"}}, "compute": {"train": {"threads": 0}}},
+        ["compute.train.threads", ">= 1"],
+    ),
+    ({"models": {"ae": {"kind": "ae", "hidden": []}}}, ["models.ae.hidden", "empty"]),
+    (
+        {"models": {"ae": {"kind": "ae", "latent_dims": [900]}}},
+        ["models.ae.latent_dims", "900", "784"],
+    ),
+    ({"modles": {"ae": {"kind": "ae"}}}, ["unknown key 'modles'"]),
 ]
 
 
 @pytest.mark.parametrize("raw, words", BAD)
 def test_bad_config_gets_one_sentence_naming_the_key(raw, words):
+    assert len(BAD) >= 15
     with pytest.raises(StudyError) as caught:
         resolve_config(raw)
     message = str(caught.value)

@@ -109,3 +109,20 @@ def test_killed_snakemake_resumes_after_unlock(tmp_path, uninterrupted):
     snakemake(workdir, "--unlock", "--configfile", "study.yaml")
     snakemake(workdir, TARGET, "--cores", "1", "--configfile", "study.yaml")
     assert_same_as(workdir, uninterrupted)
+
+
+def test_same_config_and_seed_give_identical_results(tmp_path, uninterrupted):
+    again = study_copy(tmp_path / "again")
+    snakemake(again, TARGET, "--cores", "1", "--configfile", "study.yaml")
+    first = json.loads((uninterrupted / TARGET).read_text())
+    second = json.loads((again / TARGET).read_text())
+    varying = {"seconds", "provenance"}  # timings, and start and end times
+    assert {k: v for k, v in first.items() if k not in varying} == {
+        k: v for k, v in second.items() if k not in varying
+    }
+    a = torch.load(uninterrupted / RUN / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(again / RUN / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert (uninterrupted / RUN / "history.csv").read_text().split("\n")[1].split(",")[:3] == (
+        (again / RUN / "history.csv").read_text().split("\n")[1].split(",")[:3]
+    )

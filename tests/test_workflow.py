@@ -79,6 +79,11 @@ def test_smoke_study_runs_to_completion(smoke_study):
     assert [h["epoch"] for h in history] == ["1", "2"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["seed"] == 1 and metrics["latent_dim"] == 20
+    provenance = metrics["provenance"]
+    assert provenance["settings"]["kind"] == "vae" and provenance["settings"]["epochs"] == 2
+    assert provenance["versions"]["torch"].startswith("2.14") and provenance["device"] == "cpu"
+    assert provenance["started"] <= provenance["finished"] and provenance["threads"] == 1
+    assert "git_commit" in provenance and provenance["host"]
     assert (workdir / "results/benchmarks/train/vae/z20/seed1.tsv").exists()
     compute = read_rows(workdir / "results/tables/compute.csv")
     assert len(compute) == 12 and all(float(r["seconds"]) > 0 for r in compute)

@@ -9,7 +9,7 @@ from aestudy.data import load_prepared, to_float
 from aestudy.devices import claim_device
 from aestudy.evaluation import evaluate_model
 from aestudy.jobs import run_job
-from aestudy.runs import load_run
+from aestudy.runs import expected_run, load_run
 
 
 def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch_size,
@@ -17,7 +17,9 @@ def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch
     torch.set_num_threads(threads)
     device, _ = claim_device(device)
     data = load_prepared(dataset_path)
-    model, run = load_run(weights_path, tuple(data["test_images"].shape[1:]))
+    model, run = load_run(
+        weights_path, tuple(data["test_images"].shape[1:]), expected_run(weights_path)
+    )
     model.to(device)
     metrics = evaluate_model(
         model, to_float(data["test_images"], device), run["seed"], iw_samples, batch_size

@@ -6,6 +6,7 @@ for the VAE, averaged over the epoch's images.
 """
 
 import math
+import os
 import random
 import time
 
@@ -17,6 +18,10 @@ from aestudy.losses import mse_loss, vae_loss
 
 
 def seed_everything(seed):
+    # Deterministic kernels where PyTorch has them (cuBLAS needs the workspace
+    # setting before CUDA starts); warn rather than fail where it has none.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
