@@ -12,7 +12,7 @@ from aestudy import analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model
 from aestudy.report import render_report
-from aestudy.tables import read_compute_csv, read_json, read_runs_csv, summarize
+from aestudy.tables import read_compute_csv, read_pca, read_runs_csv, summarize
 from conftest import REPO
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "tests" / "artifacts"))
@@ -84,7 +84,7 @@ def render_smoke_report(workdir, language, output):
     runs = read_runs_csv(workdir / "results/tables/metrics.csv")
     compute = read_compute_csv(workdir / "results/tables/compute.csv")
     pca_paths = sorted((workdir / "results/baselines/pca").rglob("*.json"))
-    pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
+    pca = read_pca(pca_paths)
     html = render_report(
         summary=summarize(runs, pca), runs=runs, compute=compute, specs=config["models"],
         datasets=config["datasets"],

@@ -8,7 +8,7 @@ from aestudy.tables import (
     RUN_COLUMNS,
     SUMMARY_COLUMNS,
     compute_rows,
-    read_json,
+    read_pca,
     run_rows,
     summarize,
     summary_markdown,
@@ -19,7 +19,7 @@ def main(metrics_paths, pca_paths, benchmark_paths, metrics_csv, summary_csv, su
          compute_csv, log=print):  # fmt: skip
     rows = run_rows(metrics_paths)
     write_csv(compute_csv, compute_rows(benchmark_paths, rows), COMPUTE_COLUMNS)
-    pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
+    pca = read_pca(pca_paths)
     summary = summarize(rows, pca)
     write_csv(metrics_csv, rows, RUN_COLUMNS)
     write_csv(summary_csv, summary, SUMMARY_COLUMNS)

@@ -3,7 +3,7 @@
 import torch
 
 from aestudy import figures
-from aestudy.jobs import run_job
+from aestudy.jobs import run_figure_job
 from aestudy.latent import fixed_selection, interpolate
 from aestudy.runs import diverged_text, open_run, run_title
 
@@ -23,12 +23,4 @@ def main(dataset_path, weights_path, output, settings, threads=1, log=print):
 
 
 if "snakemake" in globals():
-    run_job(
-        main,
-        snakemake.log[0],
-        dataset_path=snakemake.input.dataset,
-        weights_path=snakemake.input.weights,
-        output=snakemake.output[0],
-        settings=snakemake.params.settings,
-        threads=snakemake.threads,
-    )
+    run_figure_job(main, snakemake)

@@ -3,12 +3,12 @@ over the seeds that finished, with the PCA baseline as a line."""
 
 from aestudy import figures
 from aestudy.jobs import run_job
-from aestudy.tables import read_json, summarize
+from aestudy.tables import read_json, read_pca, summarize
 
 
 def main(metrics_paths, pca_paths, output, model_name, settings, log=print):
     runs = [read_json(p) for p in metrics_paths]
-    pca = {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, pca_paths)}
+    pca = read_pca(pca_paths)
     rows = sorted(summarize(runs, pca), key=lambda r: r["latent_dim"])
     dims = [r["latent_dim"] for r in rows]
 

@@ -4,7 +4,7 @@ optionally a t-SNE panel beside it."""
 import torch
 
 from aestudy import figures
-from aestudy.jobs import run_job
+from aestudy.jobs import run_figure_job
 from aestudy.latent import encode_all, fixed_selection, pca_2d, tsne_2d
 from aestudy.runs import diverged_text, open_run, run_title
 
@@ -37,12 +37,4 @@ def main(dataset_path, weights_path, output, settings, threads=1, log=print):
 
 
 if "snakemake" in globals():
-    run_job(
-        main,
-        snakemake.log[0],
-        dataset_path=snakemake.input.dataset,
-        weights_path=snakemake.input.weights,
-        output=snakemake.output[0],
-        settings=snakemake.params.settings,
-        threads=snakemake.threads,
-    )
+    run_figure_job(main, snakemake)

@@ -3,7 +3,7 @@
 
 from aestudy import figures
 from aestudy.data import to_float
-from aestudy.jobs import run_job
+from aestudy.jobs import run_figure_job
 from aestudy.latent import code_distribution, manifold, traversal
 from aestudy.runs import diverged_text, open_run, run_title
 
@@ -33,12 +33,4 @@ def main(dataset_path, weights_path, output, settings, threads=1, log=print):
 
 
 if "snakemake" in globals():
-    run_job(
-        main,
-        snakemake.log[0],
-        dataset_path=snakemake.input.dataset,
-        weights_path=snakemake.input.weights,
-        output=snakemake.output[0],
-        settings=snakemake.params.settings,
-        threads=snakemake.threads,
-    )
+    run_figure_job(main, snakemake)

@@ -33,3 +33,17 @@ def run_job(main, log_path, **kwargs):
     except BaseException:
         logger.error(traceback.format_exc())
         raise
+
+
+def run_figure_job(main, smk):
+    """The glue every per-run figure script shares: its rule's inputs, one output,
+    the figure kind's settings and threads."""
+    run_job(
+        main,
+        smk.log[0],
+        dataset_path=smk.input.dataset,
+        weights_path=smk.input.weights,
+        output=smk.output[0],
+        settings=smk.params.settings,
+        threads=smk.threads,
+    )

@@ -90,6 +90,11 @@ def read_json(path):
         return json.load(handle)
 
 
+def read_pca(paths):
+    """{(dataset, latent_dim): PCA test MSE} from the baseline files."""
+    return {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, paths)}
+
+
 INTEGER_COLUMNS = {"latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples",
                    "diverged_epoch"}  # fmt: skip
 TEXT_COLUMNS = {"dataset", "model", "kind", "status", "device"}
