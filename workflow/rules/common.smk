@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
-from aestudy import StudyError
+from aestudy import MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES, StudyError
 from aestudy.config import resolve_config
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
@@ -90,13 +90,6 @@ def job_device(rule_name):
 
 
 FIGURE_DIR = "results/figures/{model}/z{latent_dim}/seed{seed}"
-RUN_FIGURES = [
-    "loss_curve",
-    "reconstructions",
-    "latent_space",
-    "interpolation",
-    "samples",
-]
 
 
 def figure_settings(kind):
@@ -110,7 +103,8 @@ def figure_settings(kind):
 def run_figure_files():
     files = []
     for run in runs():
-        kinds = RUN_FIGURES + (["manifold"] if run["latent_dim"] <= 2 else [])
+        manifold = run["latent_dim"] <= MANIFOLD_MAX_LATENT_DIM
+        kinds = list(RUN_FIGURES) + (["manifold"] if manifold else [])
         files += [f"{FIGURE_DIR}/{kind}.png".format(**run) for kind in kinds]
     return files
 

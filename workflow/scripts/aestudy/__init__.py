@@ -7,3 +7,9 @@ Submodules import their heavy dependencies themselves, so that the config check
 
 class StudyError(Exception):
     """An input problem explained in one sentence (bad config, data or file)."""
+
+
+# The figures drawn for every run, in the order the report shows them; the
+# manifold is drawn only for latent sizes 1 and 2.
+RUN_FIGURES = ("loss_curve", "reconstructions", "latent_space", "interpolation", "samples")
+MANIFOLD_MAX_LATENT_DIM = 2

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from aestudy import analysis
+from aestudy import RUN_FIGURES, analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model, count_parameters
 from aestudy.shapes import IMAGE_SHAPES
@@ -22,9 +22,7 @@ from aestudy.tables import compute_by_model, mean_std, number
 FIGURE_PATH = re.compile(
     r"figures/(?P<model>[^/]+)/z(?P<latent_dim>\d+)/seed(?P<seed>\d+)/(?P<kind>\w+)\.png$"
 )
-RUN_FIGURE_ORDER = [
-    "loss_curve", "reconstructions", "latent_space", "interpolation", "samples", "manifold",
-]  # fmt: skip
+RUN_FIGURE_ORDER = [*RUN_FIGURES, "manifold"]
 WIDE_FIGURES = {"reconstructions", "interpolation", "samples", "manifold"}  # image grids
 REFERENCES = [
     "Vincent, P., Larochelle, H., Bengio, Y., & Manzagol, P.-A. (2008). Extracting and composing "
