@@ -31,7 +31,13 @@ from aestudy.config import resolve_config  # noqa: E402
 from aestudy.data import read_idx_folder, to_float  # noqa: E402
 from aestudy.losses import vae_loss  # noqa: E402
 from aestudy.models import build_model  # noqa: E402
-from aestudy.training import batch_loss, make_optimizer, train_epoch  # noqa: E402
+from aestudy.steps import batch_loss, flatten_parameters  # noqa: E402
+from aestudy.training import (  # noqa: E402
+    make_optimizer,
+    make_train_step,
+    seed_everything,
+    train_epoch,
+)
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -72,23 +78,36 @@ class CifarLike(Dataset):
         return self.transform(Image.fromarray(self.data[index])), 0
 
 
+def course_step(model, kind, optimizer, img):
+    """The course report's step: zero_grad, forward, loss, backward, update."""
+    optimizer.zero_grad()
+    if kind == "vae":
+        recon, mean, logvar = model(img)
+        loss = vae_loss(recon, img, mean, logvar)
+    else:
+        loss = torch.nn.MSELoss()(model(img), img)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
 def course_epoch(model, kind, optimizer, loader):
     """The course report's training loop, one epoch."""
     model.train()
-    criterion = torch.nn.MSELoss()
     train_loss = 0.0
     for img, _ in loader:
-        optimizer.zero_grad()
+        loss = course_step(model, kind, optimizer, img)
         if kind == "vae":
-            recon, mean, logvar = model(img)
-            loss = vae_loss(recon, img, mean, logvar)
-            loss.backward()
             train_loss += loss.item()  # the course report read the loss every batch
-        else:
-            loss = criterion(model(img), img)
-            loss.backward()
-        optimizer.step()
     return train_loss
+
+
+def pipeline_trainer(spec, image_shape, latent_dim):
+    """The model and per-batch step exactly as aestudy.training.train_autoencoder sets them up."""
+    model = build_model(spec, image_shape, latent_dim)
+    flat = flatten_parameters(model)
+    step = make_train_step(model, spec, make_optimizer(spec, [flat]), flat, log=lambda _: None)
+    return model, step
 
 
 # -- measurements ----------------------------------------------------------------------
@@ -114,40 +133,87 @@ def flops_per_epoch(model, kind, images, batch_size):
     return counter.get_total_flops() * steps
 
 
-def same_weights_check(spec, image_shape, latent_dim, images, steps=30, batch_size=64):
-    """Fed the same batches, the course loop and ours reach the same weights."""
-    weights = []
+def compare_with_course_loop(spec, image_shape, latent_dim, images, steps=300, batch_size=64):
+    """Feed the course loop and the pipeline's step the same batches (and the same VAE
+    noise); return (weights bit-identical, losses bit-identical, largest weight
+    difference)."""
+    weights, losses = [], []
     for ours in (False, True):
         torch.manual_seed(0)
-        model = build_model(spec, image_shape, latent_dim)
-        optimizer = make_optimizer(spec, model.parameters())
+        if ours:
+            model, step = pipeline_trainer(spec, image_shape, latent_dim)
+        else:
+            model = build_model(spec, image_shape, latent_dim)
+            optimizer = make_optimizer({**spec, "fused_optimizer": False}, model.parameters())
         torch.manual_seed(1)  # the VAE's noise
-        for step in range(steps):
-            x = images[step * batch_size : (step + 1) * batch_size]
-            optimizer.zero_grad()
+        batch_losses = []
+        for index in range(steps):
+            x = images[index * batch_size : (index + 1) * batch_size]
             if ours:
-                loss, _ = batch_loss(model, spec["kind"], x, 1.0)
-            elif spec["kind"] == "vae":
-                recon, mean, logvar = model(x)
-                loss = vae_loss(recon, x, mean, logvar)
+                loss = step(x) / (len(x) if spec["kind"] != "vae" else 1)
             else:
-                loss = torch.nn.MSELoss()(model(x), x)
-            loss.backward()
-            optimizer.step()
+                loss = course_step(model, spec["kind"], optimizer, x).detach()
+            batch_losses.append(loss)
         weights.append([p.detach().clone() for p in model.parameters()])
-    return all(torch.equal(a, b) for a, b in zip(*weights, strict=True))
+        losses.append(torch.stack(batch_losses))
+    pairs = list(zip(*weights, strict=True))
+    largest = max((a - b).abs().max().item() for a, b in pairs)
+    return all(torch.equal(a, b) for a, b in pairs), torch.equal(*losses), largest
+
+
+def time_epochs(loops, epochs):
+    """Best seconds of `epochs` epochs per loop; the loops take turns, epoch by epoch,
+    so that a drift in the machine's speed hits them alike."""
+    best = dict.fromkeys(loops, float("inf"))
+    for _ in range(epochs):
+        for name, run_epoch in loops.items():
+            tic = time.perf_counter()
+            run_epoch()
+            best[name] = min(best[name], time.perf_counter() - tic)
+    return best
+
+
+def epoch_loops(spec, latent_dim, images, course_set, options):
+    """One epoch of each loop to time, by name: the course loop, the pipeline's trainer
+    as configured, with fused_optimizer false, and (with `options`) compiled."""
+    image_shape = tuple(images.shape[1:])
+
+    def pipeline_epoch(variant):
+        torch.manual_seed(0)
+        model, step = pipeline_trainer({**spec, **variant}, image_shape, latent_dim)
+        generator = torch.Generator().manual_seed(0)
+        return lambda: train_epoch(model, step, images, spec["batch_size"], generator)
+
+    torch.manual_seed(0)
+    course_model = build_model(spec, image_shape, latent_dim)
+    course_optimizer = make_optimizer({**spec, "fused_optimizer": False}, course_model.parameters())
+    loader = DataLoader(course_set, batch_size=spec["batch_size"], shuffle=True)
+    loops = {
+        "course": lambda: course_epoch(course_model, spec["kind"], course_optimizer, loader),
+        "pipeline": pipeline_epoch({}),
+        "bit_identical": pipeline_epoch({"fused_optimizer": False}),
+    }
+    if options:
+        loops["compile"] = pipeline_epoch({"compile": True})
+        loops["compile"]()  # compiling happens once, before the timed epochs
+    return loops
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--epochs", type=int, default=2, help="timed epochs per loop (best is kept)"
+        "--epochs", type=int, default=3, help="timed epochs per loop (the best is kept)"
     )
     parser.add_argument("--models", nargs="*", default=["ae", "vae", "cnn_ae"])
     parser.add_argument("--check", action="store_true", help="verify both loops compute the same")
+    parser.add_argument(
+        "--options", action="store_true",
+        help="also time the optional switch compile",
+    )  # fmt: skip
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    seed_everything(0)  # the deterministic-kernel setting the pipeline trains with
 
     config = resolve_config(
         {"models": {"ae": {"kind": "ae"}, "cnn_ae": {"kind": "cnn_ae"}, "vae": {"kind": "vae"}}}
@@ -159,10 +225,7 @@ def main():
     peak = matmul_peak(args.threads)
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} threads; matmul peak {peak:.0f} GFLOP/s")  # fmt: skip
-    print(
-        "| model | course loop s/epoch | pipeline s/epoch | speed-up | GFLOP/epoch | share of peak |"
-    )
-    print("|---|---:|---:|---:|---:|---:|")
+    rows, option_rows = [], []
     for name in args.models:
         spec = config["models"][name]
         latent_dim = spec["latent_dims"][0] if name != "ae" else 4
@@ -173,31 +236,35 @@ def main():
         image_shape = tuple(images.shape[1:])
         float_images = to_float(images)
         if args.check:
-            same = same_weights_check(spec, image_shape, latent_dim, float_images)
-            print(f"# {name}: same weights after 30 identical batches: {same}")
-        times = {}
-        for loop in ("course", "pipeline"):
-            torch.manual_seed(0)
-            model = build_model(spec, image_shape, latent_dim)
-            optimizer = make_optimizer(spec, model.parameters())
-            loader = DataLoader(course_set, batch_size=spec["batch_size"], shuffle=True)
-            generator = torch.Generator().manual_seed(0)
-            best = float("inf")
-            for _ in range(args.epochs):
-                tic = time.perf_counter()
-                if loop == "course":
-                    course_epoch(model, spec["kind"], optimizer, loader)
-                else:
-                    train_epoch(model, spec["kind"], optimizer, float_images, spec["batch_size"],
-                                1.0, generator)  # fmt: skip
-                best = min(best, time.perf_counter() - tic)
-            times[loop] = best
+            for fused in (False, True):
+                same_weights, same_losses, largest = compare_with_course_loop(
+                    {**spec, "fused_optimizer": fused}, image_shape, latent_dim, float_images
+                )
+                print(f"# {name}, fused_optimizer {str(fused).lower()}: after 300 identical "
+                      f"batches, weights bit-identical: {same_weights}, batch losses "
+                      f"bit-identical: {same_losses}, largest weight difference {largest:.1e}",
+                      flush=True)  # fmt: skip
+
+        loops = epoch_loops(spec, latent_dim, float_images, course_set, args.options)
+        times = time_epochs(loops, args.epochs)
         flops = flops_per_epoch(build_model(spec, image_shape, latent_dim), spec["kind"],
                                 float_images, spec["batch_size"])  # fmt: skip
         share = flops / times["pipeline"] / 1e9 / peak
-        print(f"| {name} | {times['course']:.2f} | {times['pipeline']:.2f} | "
-              f"{times['course'] / times['pipeline']:.1f}x | {flops / 1e9:.0f} | {share:.0%} |",
-              flush=True)  # fmt: skip
+        rows.append(f"| {name} | {times['course']:.2f} | {times['pipeline']:.2f} | "
+                    f"{times['course'] / times['pipeline']:.1f}x | {times['bit_identical']:.2f} | "
+                    f"{flops / 1e9:.0f} | {share:.0%} |")  # fmt: skip
+        print(rows[-1], flush=True)
+        if args.options:
+            option_rows.append(f"| {name} | {times['pipeline']:.2f} | {times['compile']:.2f} |")
+    end_peak = matmul_peak(args.threads)
+    print(f"\n# matmul peak {peak:.0f} GFLOP/s before, {end_peak:.0f} after\n")
+    print("| model | course loop s/epoch | pipeline s/epoch | speed-up | pipeline with "
+          "fused_optimizer: false | GFLOP/epoch | share of peak |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    print("\n".join(rows))
+    if option_rows:
+        print("\n| model | pipeline | compile: true |\n|---|---:|---:|")
+        print("\n".join(option_rows))
     shutil.rmtree(workdir)
 
 

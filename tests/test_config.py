@@ -116,6 +116,10 @@ BAD = [
         ["models.ae.latent_dims", "900", "784"],
     ),
     ({"modles": {"ae": {"kind": "ae"}}}, ["unknown key 'modles'"]),
+    (
+        {"models": {"ae": {"kind": "ae", "compile": True, "compile_mode": "graphs"}}},
+        ["models.ae.compile_mode", "'graphs'", "reduce-overhead"],
+    ),
 ]
 
 

@@ -67,7 +67,8 @@ def training_spec(wildcards):
 # Snakemake counts --cores, not the machine's CPUs: `--cores 4` on a 2-core laptop
 # would run two 2-thread jobs at once. Locally, every job also takes `cpus`
 # equal to its threads, and `cpus` is capped at the CPUs this process may use.
-# (On a cluster each job gets its own CPUs, so no cap applies.)
+# (On a cluster each job gets its own CPUs, so no cap applies.) Rules give `cpus`
+# as a number, not a function: a function per job slows the planning of big studies.
 LOCAL_CPUS = len(os.sched_getaffinity(0)) if workflow.local_exec else None
 if LOCAL_CPUS and "cpus" not in workflow.global_resources:
     workflow.register_resource("cpus", LOCAL_CPUS)
@@ -78,10 +79,6 @@ def resource(rule_name, key):
     if key == "threads" and LOCAL_CPUS:
         return min(value, LOCAL_CPUS)
     return value
-
-
-def job_cpus(wildcards, threads):
-    return threads
 
 
 def job_device(rule_name):

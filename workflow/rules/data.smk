@@ -7,7 +7,7 @@ rule prepare_data:
         "../../envs/pytorch.yaml"
     threads: resource("prepare_data", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("prepare_data", "threads"),
         mem_mb=resource("prepare_data", "mem_mb"),
         runtime=resource("prepare_data", "runtime"),
     params:

@@ -10,7 +10,7 @@ rule evaluate_run:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("evaluate", "threads"),
         gpu=resource("evaluate", "gpu"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
@@ -32,7 +32,7 @@ rule pca_baseline:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("evaluate", "threads"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
     script:

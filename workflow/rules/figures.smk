@@ -19,7 +19,7 @@ rule plot_loss_curve:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -47,7 +47,7 @@ rule plot_reconstructions:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -74,7 +74,7 @@ rule plot_latent_space:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -101,7 +101,7 @@ rule plot_interpolation:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -128,7 +128,7 @@ rule plot_samples:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -155,7 +155,7 @@ rule plot_manifold:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:
@@ -182,7 +182,7 @@ rule plot_latent_dim_sweep:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("figures", "threads"),
         mem_mb=resource("figures", "mem_mb"),
         runtime=resource("figures", "runtime"),
     params:

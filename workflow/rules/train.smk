@@ -12,7 +12,7 @@ rule train_autoencoder:
         "../../envs/pytorch.yaml"
     threads: resource("train", "threads")
     resources:
-        cpus=job_cpus,
+        cpus=resource("train", "threads"),
         gpu=resource("train", "gpu"),
         mem_mb=resource("train", "mem_mb"),
         runtime=resource("train", "runtime"),

@@ -1,5 +1,6 @@
 """Training: the whole training set lives on the device as one tensor, batches are
-drawn by index from a seeded permutation, and the loss is read back once an epoch.
+drawn by index from a seeded permutation, each batch is one call of a step from
+`aestudy.steps`, and the loss is read back once an epoch.
 
 The recorded loss is per pixel (MSE) for the AEs and per image (BCE + beta KL)
 for the VAE, averaged over the epoch's images.
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 
 from aestudy.checkpoint import load_checkpoint, restore, save_checkpoint
-from aestudy.losses import mse_loss, vae_loss
+from aestudy.steps import AutogradStep, MLPStep, batch_loss, flatten_parameters
 
 
 def seed_everything(seed):
@@ -37,41 +38,30 @@ def make_optimizer(spec, parameters):
     return torch.optim.SGD(parameters, lr=lr, weight_decay=decay, momentum=0.9)
 
 
-def batch_loss(model, kind, x, beta, mixed_precision=False):
-    """(loss to minimise, the batch's sum of the recorded per-item loss).
+def make_train_step(model, spec, optimizer, flat, scaler=None, log=print):
+    """The step `train_epoch` calls per batch: the written-out MLP step where it
+    applies, else the plain autograd step (compiled if the config asks)."""
+    kind, beta, mixed = spec["kind"], spec.get("beta", 1.0), spec.get("mixed_precision", False)
+    if spec.get("compile", False):
+        mode = spec.get("compile_mode", "default")
+        if mode == "reduce-overhead" and flat.device.type != "cuda":
+            log("compile_mode reduce-overhead uses CUDA graphs, which need a GPU; "
+                "compiling without them")  # fmt: skip
+        # Compiling changes how, not what, is computed; the weights stay in `model`.
+        model = torch.compile(model, mode=mode)
+    elif not mixed and MLPStep.supports(model, kind):
+        return MLPStep(model, kind, optimizer, beta)
+    return AutogradStep(model, kind, optimizer, flat, beta, mixed, scaler)
 
-    With mixed precision only the forward pass runs in reduced precision; the
-    losses are computed in float32."""
-    device_type = x.device.type
-    dtype = torch.float16 if device_type == "cuda" else torch.bfloat16
-    with torch.autocast(device_type, dtype=dtype, enabled=mixed_precision):
-        out = model(x)
-    if kind == "vae":
-        recon, mean, logvar = (t.float() for t in out)
-        loss = vae_loss(recon, x, mean, logvar, beta)
-        return loss, loss
-    loss = mse_loss(out.float(), x)
-    return loss, loss * len(x)
 
-
-def train_epoch(model, kind, optimizer, images, batch_size, beta, generator, scaler=None,
-                mixed_precision=False):  # fmt: skip
+def train_epoch(model, step, images, batch_size, generator):
+    """One pass over `images` in a seeded random order; the mean recorded loss."""
     model.train()
     order = torch.randperm(len(images), generator=generator).to(images.device)
     total = torch.zeros((), device=images.device)
     for start in range(0, len(images), batch_size):
-        x = images[order[start : start + batch_size]]
-        optimizer.zero_grad(set_to_none=True)
-        loss, item_sum = batch_loss(model, kind, x, beta, mixed_precision)
-        if scaler is not None:  # float16 on CUDA: scale the loss against underflow
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            loss.backward()
-            optimizer.step()
-        total += item_sum.detach()  # no host sync inside the epoch
-    return total.item() / len(images)
+        total += step(images.index_select(0, order[start : start + batch_size]))
+    return total.item() / len(images)  # the one host sync of the epoch
 
 
 @torch.no_grad()
@@ -93,11 +83,11 @@ def train_autoencoder(model, spec, train_images, test_images, seed, log=print,
     """
     kind, beta = spec["kind"], spec.get("beta", 1.0)
     mixed = spec.get("mixed_precision", False)
-    optimizer = make_optimizer(spec, model.parameters())
+    flat = flatten_parameters(model)
+    optimizer = make_optimizer(spec, [flat])
     scaler = torch.amp.GradScaler("cuda") if mixed and train_images.is_cuda else None
+    step = make_train_step(model, spec, optimizer, flat, scaler, log)
     generator = torch.Generator().manual_seed(seed)
-    # Compiling changes how, not what, is computed; the weights stay in `model`.
-    step_model = torch.compile(model) if spec.get("compile", False) else model
     history, status, diverged_epoch, seconds, first = [], "ok", None, 0.0, 1
     state = load_checkpoint(checkpoint_path, identity, log) if checkpoint_path else None
     if state is not None:
@@ -106,10 +96,7 @@ def train_autoencoder(model, spec, train_images, test_images, seed, log=print,
         log(f"resuming from the checkpoint after epoch {state['epoch']}")
     for epoch in range(first, spec["epochs"] + 1):
         tic = time.perf_counter()
-        train = train_epoch(
-            step_model, kind, optimizer, train_images, spec["batch_size"], beta, generator,
-            scaler, mixed,
-        )  # fmt: skip
+        train = train_epoch(model, step, train_images, spec["batch_size"], generator)
         epoch_seconds = time.perf_counter() - tic
         test = evaluate_loss(model, kind, test_images, beta)
         seconds += time.perf_counter() - tic
