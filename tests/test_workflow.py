@@ -31,6 +31,25 @@ def test_dry_run_lists_the_whole_default_study(tmp_path):
     assert not (workdir / "results").exists()
 
 
+def test_many_seeds_train_every_seed_but_draw_run_figures_for_the_first_ones(tmp_path):
+    workdir = copy_repository(tmp_path)
+    study = {
+        "seeds": [5, 3, 9, 1],
+        "figures": {"seeds_with_figures": 2},
+        "models": {"ae": {"kind": "ae", "dataset": "digits", "latent_dims": [2, 8]}},
+    }
+    (workdir / "many.yaml").write_text(yaml.safe_dump(study))
+    jobs = planned_jobs(
+        snakemake(workdir, "-n", "--cores", "2", "--configfile", "many.yaml").stdout
+    )
+    assert count(jobs, "train_autoencoder") == count(jobs, "evaluate_run") == 2 * 4
+    for rule in ("plot_loss_curve", "plot_reconstructions", "plot_samples"):
+        drawn = sorted((w["latent_dim"], w["seed"]) for r, w in jobs if r == rule)
+        assert drawn == [("2", "3"), ("2", "5"), ("8", "3"), ("8", "5")], rule
+    assert count(jobs, "plot_manifold") == 2  # z = 2 only
+    assert count(jobs, "plot_latent_dim_sweep") == 1
+
+
 def test_bad_config_stops_before_any_work(tmp_path):
     workdir = copy_repository(tmp_path)
     study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())

@@ -97,9 +97,20 @@ def figure_settings(kind):
     )
 
 
+def runs_with_figures():
+    """The runs that get per-run figures: the first `figures.seeds_with_figures`
+    seeds of each model."""
+    count = config["figures"]["seeds_with_figures"]
+    return [
+        run
+        for run in runs()
+        if run["seed"] in config["models"][run["model"]]["seeds"][:count]
+    ]
+
+
 def run_figure_files():
     files = []
-    for run in runs():
+    for run in runs_with_figures():
         manifold = run["latent_dim"] <= MANIFOLD_MAX_LATENT_DIM
         kinds = list(RUN_FIGURES) + (["manifold"] if manifold else [])
         files += [f"{FIGURE_DIR}/{kind}.png".format(**run) for kind in kinds]
