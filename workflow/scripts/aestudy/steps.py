@@ -87,10 +87,15 @@ class AutogradStep:
 
 
 def is_stack(modules):
-    """True for a sequence of biased Linear layers, ReLUs and Sigmoids."""
-    return all(
-        isinstance(m, STACK_MODULES) and (not isinstance(m, nn.Linear) or m.bias is not None)
-        for m in modules
+    """True for biased Linear layers, ReLUs and Sigmoids, starting with a Linear (the
+    activations work in place, which must never reach the stack's input)."""
+    return (
+        len(modules) > 0
+        and isinstance(modules[0], nn.Linear)
+        and all(
+            isinstance(m, STACK_MODULES) and (not isinstance(m, nn.Linear) or m.bias is not None)
+            for m in modules
+        )
     )
 
 
@@ -147,7 +152,8 @@ class MLPStep:
         if kind == "ae":
             return is_stack([*model.encoder, *model.decoder])
         if kind == "vae":
-            return is_stack([*model.encoder, model.fc_mean, model.fc_logvar, *model.decoder])
+            heads = [model.fc_mean], [model.fc_logvar]
+            return all(is_stack(list(m)) for m in (model.encoder, *heads, model.decoder))
         return False
 
     @torch.no_grad()
