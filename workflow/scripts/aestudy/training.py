@@ -50,7 +50,9 @@ def make_train_step(model, spec, optimizer, flat, scaler=None, log=print):
         # Compiling changes how, not what, is computed; the weights stay in `model`.
         model = torch.compile(model, mode=mode)
     elif not mixed and MLPStep.supports(model, kind):
+        log("training step: MLP backward written out (aestudy.steps.MLPStep)")
         return MLPStep(model, kind, optimizer, beta)
+    log("training step: autograd (aestudy.steps.AutogradStep)")
     return AutogradStep(model, kind, optimizer, flat, beta, mixed, scaler)
 
 
