@@ -54,25 +54,27 @@ def test_absurd_learning_rate_is_reported_as_diverged(digits):
     assert result["diverged_epoch"] == result["epochs_completed"] <= 5
 
 
-def test_compiled_training_gives_the_same_losses(digits):
+def train_ae_both_ways(digits, switch):
+    """Two epochs of the AE with `switch` off and on: [(result, flat weights), ...]."""
     images = to_float(digits["train_images"][:256])
-    losses = []
-    for compile_model in (False, True):
-        spec = {**SPECS["ae"], "epochs": 2, "compile": compile_model}
+    runs = []
+    for value in (False, True):
+        spec = {**SPECS["ae"], "epochs": 2, switch: value}
         seed_everything(0)
         model = build_model(spec, (1, 28, 28), 4)
         result = train_autoencoder(model, spec, images, images[:32], 0, quiet)
-        losses.append([row["train_loss"] for row in result["history"]])
+        runs.append((result, torch.cat([p.detach().flatten() for p in model.parameters()])))
+    return runs
+
+
+def test_compiled_training_gives_the_same_losses(digits):
+    losses = [
+        [row["train_loss"] for row in result["history"]]
+        for result, _ in train_ae_both_ways(digits, "compile")
+    ]
     assert losses[1] == pytest.approx(losses[0], rel=1e-4)
 
 
 def test_fused_optimizer_switch_trains_to_nearly_the_same_weights(digits):
-    images = to_float(digits["train_images"][:256])
-    states = []
-    for fused in (False, True):
-        spec = {**SPECS["ae"], "epochs": 2, "fused_optimizer": fused}
-        seed_everything(0)
-        model = build_model(spec, (1, 28, 28), 4)
-        train_autoencoder(model, spec, images, images[:32], 0, quiet)
-        states.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
-    assert torch.allclose(states[0], states[1], atol=1e-5)
+    (_, plain), (_, fused) = train_ae_both_ways(digits, "fused_optimizer")
+    assert torch.allclose(plain, fused, atol=1e-5)
