@@ -7,10 +7,11 @@ min_version("9.0")
 
 
 # A study file given with --configfile stands on its own (the schema fills in the
-# defaults); config.yaml, the course report's study, is used when none is given.
-if not workflow.overwrite_configfiles:
+# defaults); config.yaml beside this file, the course report's study, is used when
+# none is given (values given with --config still apply on top of it).
+if "models" not in config:
 
-    configfile: "config.yaml"
+    configfile: workflow.source_path("config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -7,6 +7,35 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+# Tests that need something besides Python carry a marker (registered in
+# pyproject.toml); without the extra they skip with how to install it, so the
+# README's test command passes on a machine with only Python, and
+# `pytest -m "not needs_slurm"` leaves a group out on purpose.
+EXTRAS = {
+    "needs_slurm": (
+        lambda: all(shutil.which(t) or Path("/usr/sbin", t).exists()
+                    for t in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "srun")),
+        "SLURM is not installed (apt-get install slurmctld slurmd slurm-client munge)",
+    ),
+    "needs_browser": (
+        lambda: shutil.which("chromium") is not None,
+        "Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)",
+    ),
+    "needs_fmnist": (
+        FASHION_MNIST.is_dir,
+        "Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
+    ),
+}  # fmt: skip
+
+
+def pytest_runtest_setup(item):
+    for marker, (available, hint) in EXTRAS.items():
+        if item.get_closest_marker(marker) and not available():
+            pytest.skip(hint)
+
+
 # What a study needs from the repository; results/, logs/ and .snakemake/ stay behind.
 REPO_PARTS = ["Snakefile", "config.yaml", "config", "workflow", "envs", "profiles", "report"]
 

@@ -74,26 +74,43 @@ class BrokenDownload:
 
 
 class WorkingDownload:
+    """Writes a raw file as a download would, and serves tensors when read back."""
+
     def __init__(self, root, train=True, download=True):
+        raw = Path(root) / "MNIST" / "raw" / ("train" if train else "test")
+        if download:
+            raw.parent.mkdir(parents=True, exist_ok=True)
+            raw.write_bytes(b"raw bytes %d" % train)
         n = 20 if train else 8
         self.data = torch.randint(0, 256, (n, 28, 28), dtype=torch.uint8)
         self.targets = torch.arange(n) % 10
 
 
-def test_broken_download_leaves_no_prepared_file_and_is_retried(monkeypatch, tmp_path):
+def test_broken_download_leaves_nothing_and_is_retried(monkeypatch, tmp_path):
+    import download_dataset
     import prepare_data
     import torchvision.datasets
 
+    folder = tmp_path / "results/data/downloads/mnist"
     output = tmp_path / "results/data/mnist.pt"
     monkeypatch.setattr(torchvision.datasets, "MNIST", BrokenDownload)
     with pytest.raises(StudyError, match="'mnist' could not be downloaded"):
-        prepare_data.main(str(output), "mnist", {"format": "mnist"}, str(tmp_path / "dl"))
-    assert not output.exists() and not list(output.parent.glob(".mnist.pt*"))
+        download_dataset.main(str(folder), "mnist", "mnist")
+    assert not list(folder.parent.iterdir())  # no folder, no partial temporary one
     monkeypatch.setattr(torchvision.datasets, "MNIST", WorkingDownload)
-    prepare_data.main(str(output), "mnist", {"format": "mnist"}, str(tmp_path / "dl"))
+    download_dataset.main(str(folder), "mnist", "mnist")
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    assert [line.split("  ")[1] for line in sums] == ["MNIST/raw/test", "MNIST/raw/train"]
+    prepare_data.main(str(output), "mnist", {"format": "mnist"}, str(folder))
     from aestudy.data import load_prepared
 
     assert load_prepared(output)["train_images"].shape == (20, 1, 28, 28)
+    # A downloaded file changed afterwards is named, and nothing is prepared from it.
+    output.unlink()
+    (folder / "MNIST/raw/train").write_bytes(b"edited")
+    with pytest.raises(StudyError, match=f"{folder}/MNIST/raw/train is missing or fails"):
+        prepare_data.main(str(output), "mnist", {"format": "mnist"}, str(folder))
+    assert not output.exists()
 
 
 DIVERGING = {
@@ -119,7 +136,8 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
     for seed in ("0", "1"):
         assert status[("vae", seed)][0] == "diverged" and 1 <= int(status[("vae", seed)][1]) <= 4
     markdown = (workdir / "results/tables/summary.md").read_text()
-    assert "| vae | digits | 2 | 2 (2 diverged) | diverged |" in markdown
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()]
+    assert ["vae", "digits", "2", "2 (2 diverged)", "diverged"] in [row[:5] for row in cells]
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
     assert "No run of vae at latent size 2 finished: all 2 diverged." in html
     assert "Run vae, latent size 2, seed 1 diverged at epoch" in html

@@ -43,7 +43,8 @@ def test_schema_defaults_fill_a_minimal_study():
 
 @pytest.mark.parametrize("name", ["config/smoke.yaml", "config/offline.yaml"])
 def test_other_studies_resolve(name):
-    config = resolve_config(load(name))
+    # Whether the offline study's data is installed here is not the config's business.
+    config = resolve_config(load(name), check_paths=False)
     assert set(config["models"]) == {"ae", "cnn_ae", "vae"}
 
 

@@ -12,11 +12,13 @@ from aestudy import StudyError
 from aestudy.data import (
     DownloadError,
     checksum,
+    download_dataset,
     load_prepared,
     prepare_dataset,
     read_cifar10_batches,
     read_idx_folder,
 )  # fmt: skip
+from conftest import FASHION_MNIST
 
 
 def test_embedded_digits_look_like_mnist(digits):
@@ -139,22 +141,17 @@ def test_failed_download_says_which_dataset_and_the_ways_out(monkeypatch, tmp_pa
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", unreachable)
     with pytest.raises(DownloadError) as caught:
-        prepare_dataset("mnist", "mnist", download_dir=str(tmp_path))
+        download_dataset("mnist", "mnist", tmp_path / "downloads" / "mnist")
     message = str(caught.value)
     assert "'mnist'" in message and "network was unreachable" in message
     assert "datasets.mnist.path" in message and "config/offline.yaml" in message
     assert "\n" not in message
+    assert not (tmp_path / "downloads" / "mnist").exists()
 
 
-DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-
-
-@pytest.mark.skipif(
-    not __import__("os").path.isdir(DEBIAN_FASHION_MNIST),
-    reason="Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
-)
+@pytest.mark.needs_fmnist
 def test_debian_fashion_mnist_is_prepared_in_full():
-    prepared = prepare_dataset("fashion_mnist", "fashion_mnist", path=DEBIAN_FASHION_MNIST)
+    prepared = prepare_dataset("fashion_mnist", "fashion_mnist", path=str(FASHION_MNIST))
     assert prepared["train_images"].shape == (60000, 1, 28, 28)
     assert prepared["test_images"].shape == (10000, 1, 28, 28)
     assert torch.bincount(prepared["train_labels"]).tolist() == [6000] * 10

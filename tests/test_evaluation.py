@@ -3,9 +3,10 @@ import torch
 
 from aestudy.data import to_float
 from aestudy.evaluation import evaluate_model, iw_log_likelihood
+from aestudy.latent import pca_2d
 from aestudy.losses import bce_per_image, kl_per_image
 from aestudy.models import build_model
-from aestudy.pca import fit_pca, pca_reconstruction_mse
+from aestudy.pca import pca_reconstruction_mse
 from aestudy.training import seed_everything, train_autoencoder
 
 VAE = dict(kind="vae", hidden=[64], beta=1.0, epochs=2, batch_size=64,
@@ -88,7 +89,34 @@ def test_pca_baseline_matches_direct_svd():
     assert errors == sorted(errors, reverse=True)
 
 
-def test_pca_axes_are_orthonormal():
-    train = torch.rand(200, 10, dtype=torch.float64)
-    _, axes, _ = fit_pca(train, 4)
-    assert torch.allclose(axes @ axes.T, torch.eye(4, dtype=torch.float64), atol=1e-10)
+def test_pca_baseline_on_digits_equals_the_exact_solution(digits):
+    """The exact solution the pipeline used before scikit-learn: the eigenvectors of
+    the training images' covariance in float64."""
+    train = to_float(digits["train_images"]).flatten(1).double()
+    test = to_float(digits["test_images"]).flatten(1).double()
+    mean = train.mean(0)
+    covariance = (train - mean).T @ (train - mean) / (len(train) - 1)
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+    for k in (2, 20):
+        axes = eigenvectors[:, eigenvalues.argsort(descending=True)[:k]].T
+        exact = ((test - mean) @ axes.T @ axes + mean - test).pow(2).mean().item()
+        mse, _ = pca_reconstruction_mse(train.numpy(), test.numpy(), k)
+        assert mse == pytest.approx(exact, abs=1e-6, rel=1e-6)
+
+
+def test_latent_pca_projects_onto_the_top_two_axes():
+    generator = torch.Generator().manual_seed(1)
+    codes = torch.randn(300, 5, generator=generator) * torch.tensor([5.0, 3.0, 1.0, 0.5, 0.1])
+    points, explained = pca_2d(codes)
+    centered = codes.double() - codes.double().mean(0)
+    _, singular, vh = torch.linalg.svd(centered, full_matrices=False)
+    direct = (centered @ vh[:2].T).numpy()
+    # Axes are defined up to sign.
+    for axis in range(2):
+        sign = 1.0 if (points[:, axis] * direct[:, axis]).sum() > 0 else -1.0
+        assert points[:, axis] == pytest.approx(sign * direct[:, axis], abs=1e-9)
+    variance = singular**2
+    assert explained == pytest.approx((variance[:2] / variance.sum()).tolist())
+    one_d, shares = pca_2d(codes[:, :1])
+    assert shares == [1.0, 0.0] and (one_d[:, 1] == 0).all()
+    assert one_d[:, 0] == pytest.approx((codes[:, 0] - codes[:, 0].mean()).double().numpy())

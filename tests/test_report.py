@@ -12,7 +12,7 @@ from aestudy import analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model
 from aestudy.report import render_report
-from aestudy.tables import read_compute_csv, read_pca, read_runs_csv, summarize
+from aestudy.tables import read_compute_table, read_pca, read_run_table, records, summarize
 from conftest import REPO
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "tests" / "artifacts"))
@@ -49,7 +49,7 @@ def test_analysis_follows_the_numbers():
     runs += [run("ae", 7, s, 0.03) for s in range(2)]
     runs += [run("ae", 7, 2, None, status="diverged", diverged_epoch=12)]
     pca = {("mnist", 2): 0.04, ("mnist", 4): 0.025, ("mnist", 7): 0.01}
-    summary = summarize(runs, pca)
+    summary = records(summarize(runs, pca))
     sentences = analysis.model_findings(summary)
     assert "latent size 4 reconstructs best" in sentences[0]
     assert "size 2 is worst (0.0510 ± 0.0010)" in sentences[0]
@@ -60,7 +60,7 @@ def test_analysis_follows_the_numbers():
     assert "latent size 7, seed 2 diverged at epoch 12" in diverged
     # Change the numbers and the text follows: now size 7 is best and the trend falls.
     runs = [dict(r, test_mse=0.001, status="ok") if r["latent_dim"] == 7 else r for r in runs]
-    sentences = analysis.model_findings(summarize(runs, pca))
+    sentences = analysis.model_findings(records(summarize(runs, pca)))
     assert "latent size 7 reconstructs best" in sentences[0]
     assert "falls steadily as the latent size grows from 2 to 7" in sentences[1]
     assert analysis.divergence_findings(runs) == ["All 9 runs finished without diverging."]
@@ -69,10 +69,11 @@ def test_analysis_follows_the_numbers():
 def test_vae_sentence_reports_elbo_and_iw_gap():
     runs = [run("vae", 20, s, 0.01, kind="vae", elbo=-100.0 - s, elbo_reconstruction=-80.0 - s,
                 kl=20.0, iw_ll=-97.0 - s, iw_samples=50) for s in range(2)]  # fmt: skip
-    sentences = analysis.model_findings(summarize(runs, {}))
+    summary = records(summarize(runs, {}))
+    sentences = analysis.model_findings(summary)
     elbo = next(s for s in sentences if "ELBO" in s)
     assert "-100.50 ± 0.71 nats" in elbo and "K = 50" in elbo and "3.00 nats above" in elbo
-    assert any("-100.50" in c for c in analysis.conclusions(summarize(runs, {}), runs))
+    assert any("-100.50" in c for c in analysis.conclusions(summary, runs))
 
 
 def render_smoke_report(workdir, language, output):
@@ -81,8 +82,8 @@ def render_smoke_report(workdir, language, output):
     from aestudy.config import resolve_config
 
     config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
-    runs = read_runs_csv(workdir / "results/tables/metrics.csv")
-    compute = read_compute_csv(workdir / "results/tables/compute.csv")
+    runs = read_run_table(workdir / "results/tables/metrics.csv")
+    compute = read_compute_table(workdir / "results/tables/compute.csv")
     pca_paths = sorted((workdir / "results/baselines/pca").rglob("*.json"))
     pca = read_pca(pca_paths)
     html = render_report(
@@ -117,7 +118,7 @@ def test_report_layout_and_numbers(smoke_study):
         first = next(csv.DictReader(handle))
     assert f"{float(first['test_mse_mean']):.4f}" in html
     assert "All 12 runs finished without diverging." in html
-    assert '<table class="compute">' in html and "Peak memory (MB)" in html
+    assert '<table class="dataframe compute">' in html and "Peak memory (MB)" in html
 
 
 @pytest.mark.workflow
@@ -164,14 +165,8 @@ def browser_check(html_path, screenshot):
     return images, broken, outside
 
 
-needs_chromium = pytest.mark.skipif(
-    shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)",
-)
-
-
 @pytest.mark.workflow
-@needs_chromium
+@pytest.mark.needs_browser
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_report_opens_in_chromium_from_disk(smoke_study, tmp_path, language):
     workdir, _ = smoke_study

@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+import shutil
 
 import pytest
 import yaml
@@ -21,7 +22,7 @@ def count(jobs, rule, **wildcards):
 def test_dry_run_lists_the_whole_default_study(tmp_path):
     workdir = copy_repository(tmp_path)
     jobs = planned_jobs(snakemake(workdir, "-n", "--cores", "4").stdout)
-    assert count(jobs, "prepare_data") == 2  # mnist, cifar10
+    assert count(jobs, "download_dataset") == count(jobs, "prepare_data") == 2  # mnist, cifar10
     assert count(jobs, "train_autoencoder") == 4 * 3 + 1 * 3 + 1 * 3
     assert count(jobs, "train_autoencoder", model="ae", latent_dim=7, seed=2) == 1
     assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=256) == 3
@@ -160,10 +161,7 @@ def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):
     assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", seed=2) == 2
 
 
-@pytest.mark.skipif(
-    not __import__("os").path.isdir("/usr/share/datasets/fashion-mnist"),
-    reason="Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
-)
+@pytest.mark.needs_fmnist
 def test_offline_study_plans_every_model_on_fashion_mnist(tmp_path):
     workdir = copy_repository(tmp_path)
     out = snakemake(workdir, "-n", "--cores", "4", "--configfile", "config/offline.yaml").stdout
@@ -187,3 +185,25 @@ def test_local_jobs_never_take_more_cpus_than_the_machine_has(tmp_path):
         int(line.split(":")[1]) for line in plan.splitlines() if line.strip().startswith("threads:")
     }
     assert threads and max(threads) <= cpus
+
+
+def test_the_workflow_runs_from_another_directory(smoke_study, tmp_path):
+    """`snakemake -s path/to/Snakefile` from elsewhere: the study's files land in the
+    working directory, the workflow's own files are found beside the Snakefile."""
+    workdir, _ = smoke_study
+    snakefile = str(workdir / "Snakefile")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # The default study (config.yaml beside the Snakefile) plans from an empty folder.
+    jobs = planned_jobs(snakemake(elsewhere, "-s", snakefile, "-n", "--cores", "2").stdout)
+    assert count(jobs, "train_autoencoder") == 18 and count(jobs, "render_report") == 1
+    # The report is rendered there from the smoke study's results.
+    shutil.copytree(workdir / "results", elsewhere / "results")
+    (elsewhere / "results/report/index.html").unlink()
+    process = snakemake(elsewhere, "-s", snakefile, "--configfile",
+                        str(workdir / "config/smoke.yaml"), "--cores", "2")  # fmt: skip
+    finished = [line for line in process.stderr.splitlines() if "Finished jobid" in line]
+    assert len(finished) == 2 and "render_report" in finished[0]  # and the target rule `all`
+    html = (elsewhere / "results/report/index.html").read_text(encoding="utf-8")
+    assert "<h2>5. Conclusions</h2>" in html
+    assert not (elsewhere / "report").exists() and not (elsewhere / "workflow").exists()

@@ -6,6 +6,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from aestudy import MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES, StudyError
 from aestudy.config import resolve_config
+from aestudy.shapes import is_downloaded
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
 try:
@@ -51,6 +52,16 @@ def pca_baselines():
         f"results/baselines/pca/{dataset}/z{latent_dim}.json"
         for dataset, latent_dim in sorted(pairs)
     ]
+
+
+def download_folder(wildcards):
+    """The download a dataset is prepared from; none for embedded or local data."""
+    dataset = config["datasets"][wildcards.dataset]
+    return (
+        [f"results/data/downloads/{wildcards.dataset}"]
+        if is_downloaded(dataset)
+        else []
+    )
 
 
 def dataset_file(wildcards):

@@ -44,7 +44,7 @@ rule plot_reconstructions:
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/reconstructions.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
     resources:
         cpus=resource("figures", "threads"),
@@ -71,7 +71,7 @@ rule plot_latent_space:
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/latent_space.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
     resources:
         cpus=resource("figures", "threads"),
@@ -98,7 +98,7 @@ rule plot_interpolation:
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/interpolation.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
     resources:
         cpus=resource("figures", "threads"),
@@ -125,7 +125,7 @@ rule plot_samples:
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/samples.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
     resources:
         cpus=resource("figures", "threads"),
@@ -152,7 +152,7 @@ rule plot_manifold:
     log:
         "logs/figures/{model}/z{latent_dim}/seed{seed}/manifold.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
     resources:
         cpus=resource("figures", "threads"),

@@ -1,30 +1,29 @@
 """Collect every run's metrics.json into metrics.csv and summary.csv/.md, and the
 training jobs' benchmark files into compute.csv."""
 
-from aestudy.atomic import write_csv, write_text
+from aestudy.atomic import write_text
 from aestudy.jobs import run_job
 from aestudy.tables import (
-    COMPUTE_COLUMNS,
-    RUN_COLUMNS,
-    SUMMARY_COLUMNS,
-    compute_rows,
+    compute_table,
+    read_json,
     read_pca,
-    run_rows,
+    run_table,
     summarize,
     summary_markdown,
-)  # fmt: skip
+    write_table,
+)
 
 
 def main(metrics_paths, pca_paths, benchmark_paths, metrics_csv, summary_csv, summary_md,
          compute_csv, log=print):  # fmt: skip
-    rows = run_rows(metrics_paths)
-    write_csv(compute_csv, compute_rows(benchmark_paths, rows), COMPUTE_COLUMNS)
-    pca = read_pca(pca_paths)
-    summary = summarize(rows, pca)
-    write_csv(metrics_csv, rows, RUN_COLUMNS)
-    write_csv(summary_csv, summary, SUMMARY_COLUMNS)
+    metrics = [read_json(path) for path in metrics_paths]
+    runs = run_table(metrics)
+    summary = summarize(runs, read_pca(pca_paths))
+    write_table(compute_csv, compute_table(benchmark_paths, metrics))
+    write_table(metrics_csv, runs)
+    write_table(summary_csv, summary)
     write_text(summary_md, summary_markdown(summary))
-    log(f"{len(rows)} runs, {len(summary)} (model, latent_dim) groups")
+    log(f"{len(runs)} runs, {len(summary)} (model, latent_dim) groups")
 
 
 if "snakemake" in globals():

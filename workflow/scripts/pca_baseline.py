@@ -11,8 +11,8 @@ from aestudy.pca import pca_reconstruction_mse
 def main(dataset_path, latent_dim, output, threads=1, log=print):
     torch.set_num_threads(threads)
     data = load_prepared(dataset_path)
-    train = to_float(data["train_images"]).flatten(1)
-    test = to_float(data["test_images"]).flatten(1)
+    train = to_float(data["train_images"]).flatten(1).double().numpy()
+    test = to_float(data["test_images"]).flatten(1).double().numpy()
     mse, explained = pca_reconstruction_mse(train, test, latent_dim)
     log(
         f"PCA {data['name']} k={latent_dim}: test MSE {mse:.6g}, explained variance {explained:.4f}"

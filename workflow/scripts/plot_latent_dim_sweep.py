@@ -3,13 +3,12 @@ over the seeds that finished, with the PCA baseline as a line."""
 
 from aestudy import figures
 from aestudy.jobs import run_job
-from aestudy.tables import read_json, read_pca, summarize
+from aestudy.tables import read_json, read_pca, records, run_table, summarize
 
 
 def main(metrics_paths, pca_paths, output, model_name, settings, log=print):
-    runs = [read_json(p) for p in metrics_paths]
-    pca = read_pca(pca_paths)
-    rows = sorted(summarize(runs, pca), key=lambda r: r["latent_dim"])
+    runs = run_table([read_json(p) for p in metrics_paths])
+    rows = records(summarize(runs, read_pca(pca_paths)).sort_values("latent_dim"))
     dims = [r["latent_dim"] for r in rows]
 
     def panel(metric, ylabel, baseline=None):

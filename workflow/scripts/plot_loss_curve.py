@@ -1,6 +1,6 @@
 """Train and test loss per epoch of one run."""
 
-import csv
+import pandas as pd
 
 from aestudy import figures
 from aestudy.jobs import run_job
@@ -13,8 +13,7 @@ YLABEL = {
 
 
 def main(history_path, output, kind, title, settings, log=print):
-    with open(history_path) as handle:
-        history = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+    history = pd.read_csv(history_path).to_dict("records")
     figures.loss_curve(
         history, output, ylabel=YLABEL[kind], title=title,
         log_scale=settings["log_scale"], dpi=settings["dpi"],

@@ -22,5 +22,5 @@ if "snakemake" in globals():
         output=snakemake.output[0],
         name=snakemake.wildcards.dataset,
         dataset=snakemake.params.dataset,
-        download_dir=snakemake.params.download_dir,
+        download_dir=next(iter(snakemake.input.downloads), None),
     )

@@ -5,15 +5,15 @@ from pathlib import Path
 from aestudy.atomic import write_text
 from aestudy.jobs import run_job
 from aestudy.report import render_report
-from aestudy.tables import read_compute_csv, read_pca, read_runs_csv, summarize
+from aestudy.tables import read_compute_table, read_pca, read_run_table, summarize
 
 
 def main(metrics_csv, compute_csv, pca_paths, figure_paths, sweep_paths, template, output, specs, datasets,
          settings, log=print):  # fmt: skip
-    runs = read_runs_csv(metrics_csv)
+    runs = read_run_table(metrics_csv)
     pca = read_pca(pca_paths)
     html = render_report(
-        summary=summarize(runs, pca), runs=runs, compute=read_compute_csv(compute_csv), specs=specs, datasets=datasets,
+        summary=summarize(runs, pca), runs=runs, compute=read_compute_table(compute_csv), specs=specs, datasets=datasets,
         figure_paths=figure_paths, sweep_paths=dict(zip(specs, sweep_paths, strict=True)),
         settings=settings, report_dir=Path(template).parent,
     )  # fmt: skip

@@ -2,15 +2,19 @@
 
 from pathlib import Path
 
+import pandas as pd
 import torch
 
-from aestudy.atomic import torch_save, write_csv
+from aestudy.atomic import torch_save
 from aestudy.data import load_prepared, to_float
 from aestudy.devices import claim_device
 from aestudy.jobs import run_job
 from aestudy.models import build_model, count_parameters
 from aestudy.provenance import describe_run, now
+from aestudy.tables import write_table
 from aestudy.training import seed_everything, train_autoencoder
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "test_loss", "seconds"]
 
 
 def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threads=1,
@@ -34,7 +38,8 @@ def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threa
         model, spec, train_images, test_images, seed, log,
         checkpoint_path=checkpoint, checkpoint_every=checkpoint_every, identity=identity,
     )  # fmt: skip
-    write_csv(history_path, result.pop("history"), ["epoch", "train_loss", "test_loss", "seconds"])
+    history = pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS)
+    write_table(history_path, history)
     torch_save(
         weights_path,
         dict(

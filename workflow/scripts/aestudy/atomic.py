@@ -4,9 +4,9 @@ A job killed half-way leaves a hidden temporary file, never a truncated output.
 """
 
 import contextlib
-import csv
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +30,21 @@ def atomic_path(path):
             os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Yield a temporary folder beside `path`; rename it to `path` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_json(path, data):
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n")
@@ -38,13 +53,6 @@ def write_json(path, data):
 def write_text(path, text):
     with atomic_path(path) as tmp:
         tmp.write_text(text)
-
-
-def write_csv(path, rows, fieldnames):
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fieldnames, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def torch_save(path, obj):

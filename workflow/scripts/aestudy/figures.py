@@ -19,31 +19,31 @@ def save(fig, path, dpi):
     plt.close(fig)
 
 
-def _as_array(image):
-    """[C, H, W] tensor in [0, 1] -> what imshow takes."""
-    array = image.detach().cpu().clamp(0, 1).numpy()
-    return array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)
-
-
 def image_grid(images, path, *, rows, title, row_labels=None, dpi=120, cell=0.9):
-    """Images [N, C, H, W] in `rows` rows, left to right, top to bottom."""
+    """Images [N, C, H, W] in [0, 1], `rows` rows filled left to right, composed into
+    one picture by torchvision's make_grid and drawn once; row labels on the left."""
+    from torchvision.utils import make_grid
+
     columns = math.ceil(len(images) / rows)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(cell * columns + 0.8, cell * rows + 0.4), squeeze=False
-    )
-    for index, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        if index < len(images):
-            ax.imshow(
-                _as_array(images[index]), cmap="gray", vmin=0, vmax=1, interpolation="nearest"
-            )
+    pad = 2
+    grid = make_grid(images.detach().cpu().clamp(0, 1), nrow=columns, padding=pad, pad_value=1.0)
+    picture = grid.permute(1, 2, 0).numpy()
+    if images.shape[1] == 1:
+        picture = picture[..., 0]  # make_grid repeats one channel three times
+    margin = 1.2 if row_labels else 0.3
+    fig, ax = plt.subplots(figsize=(cell * columns + margin, cell * rows + 0.5))
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    step = images.shape[2] + pad
     if row_labels:
-        for ax, label in zip(axes[:, 0], row_labels, strict=False):
-            ax.set_ylabel(label, rotation=0, ha="right", va="center")
-    fig.suptitle(title)
+        ax.set_yticks([pad + step * i + images.shape[2] / 2 for i in range(len(row_labels))])
+        ax.set_yticklabels(row_labels)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title)
     save(fig, path, dpi)
 
 

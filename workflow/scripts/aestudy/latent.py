@@ -1,6 +1,7 @@
 """What the figures show, computed from a trained model: codes, their 2-D
 projection, interpolations, samples and decoded grids. Plotting is in figures.py."""
 
+import numpy as np
 import torch
 from torch.distributions import Normal
 
@@ -28,15 +29,16 @@ def reconstruct(model, images):
 
 
 def pca_2d(codes):
-    """Project codes [N, D] onto their first two principal axes (D = 1 gets a zero axis)."""
-    codes = codes.double()
-    centered = codes - codes.mean(0)
+    """(points [N, 2], explained variance ratios) of codes [N, D] projected onto their
+    first two principal axes; a 1-D code is its centred value beside a zero axis."""
+    from sklearn.decomposition import PCA
+
+    codes = codes.double().numpy()
     if codes.shape[1] == 1:
-        return torch.cat([centered, torch.zeros_like(centered)], 1), [1.0, 0.0]
-    _, singular, vh = torch.linalg.svd(centered, full_matrices=False)
-    variance = singular**2
-    explained = (variance[:2] / variance.sum()).tolist()
-    return centered @ vh[:2].T, explained
+        centered = codes - codes.mean(0)
+        return np.hstack([centered, np.zeros_like(centered)]), [1.0, 0.0]
+    pca = PCA(n_components=2, svd_solver="full")
+    return pca.fit_transform(codes), pca.explained_variance_ratio_.tolist()
 
 
 def tsne_2d(codes, seed=0, perplexity=30.0):

@@ -5,13 +5,16 @@ import platform
 import socket
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 
 def now():
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def git_commit(folder="."):
+def git_commit(folder=Path(__file__).parent):
+    """The commit of the checkout the workflow's code comes from (not the working
+    directory, which may be anywhere), or None outside git."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10

@@ -17,7 +17,7 @@ from aestudy import RUN_FIGURES, analysis
 from aestudy.architecture import layer_table
 from aestudy.models import build_model, count_parameters
 from aestudy.shapes import IMAGE_SHAPES
-from aestudy.tables import compute_by_model, mean_std, number
+from aestudy.tables import compute_by_model, records, summary_display
 
 FIGURE_PATH = re.compile(
     r"figures/(?P<model>[^/]+)/z(?P<latent_dim>\d+)/seed(?P<seed>\d+)/(?P<kind>\w+)\.png$"
@@ -120,25 +120,24 @@ def model_section(name, spec, datasets, summary_rows, runs, figures, sweep_path,
 
 
 def summary_table(summary, text):
-    rows = []
-    for row in summary:
-        runs = str(row["runs"])
-        if row["diverged"]:
-            runs += " (" + text["diverged_short"].format(n=row["diverged"]) + ")"
-        rows.append([
-            row["model"], row["dataset"], row["latent_dim"], runs,
-            *(mean_std(row, m) for m in ("test_mse", "test_bce", "elbo", "iw_ll")),
-            number(row["pca_mse"]),
-        ])  # fmt: skip
-    return rows
+    """The summary table as HTML, from the same display table as summary.md."""
+    display = summary_display(summary, text["table_headers"], text["diverged_short"])
+    return display.to_html(index=False, classes="summary", border=0)
 
 
-def compute_table(compute):
-    return [
-        [row["model"], row["jobs"], f"{row['hours']:.2f}", f"{row['mean_seconds']:.1f}",
-         f"{row['max_rss_mb']:.0f}", row["devices"]]
-        for row in compute_by_model(compute)
-    ]  # fmt: skip
+def compute_table(compute, text):
+    """Training compute per model as HTML."""
+    table = compute_by_model(compute).assign(
+        hours=lambda t: t["hours"].map("{:.2f}".format),
+        mean_seconds=lambda t: t["mean_seconds"].map("{:.1f}".format),
+        max_rss_mb=lambda t: t["max_rss_mb"].map("{:.0f}".format),
+    )
+    headers = text["compute_headers"]
+    return (
+        table[list(headers)]
+        .rename(columns=headers)
+        .to_html(index=False, classes="compute", border=0)
+    )
 
 
 def render_report(*, summary, runs, compute, specs, datasets, figure_paths, sweep_paths, settings,
@@ -148,13 +147,14 @@ def render_report(*, summary, runs, compute, specs, datasets, figure_paths, swee
     report_dir = Path(report_dir)
     text = yaml.safe_load((report_dir / "text" / f"{language}.yaml").read_text(encoding="utf-8"))
     figures = index_figures(figure_paths)
+    run_records = records(runs)
     sections = [
         model_section(
             name,
             spec,
             datasets,
-            [r for r in summary if r["model"] == name],
-            runs,
+            records(summary[summary["model"] == name]),
+            run_records,
             figures,
             sweep_paths[name],
             text,
@@ -174,10 +174,10 @@ def render_report(*, summary, runs, compute, specs, datasets, figure_paths, swee
         info=settings,
         style=(report_dir / "style.css").read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
-        summary_rows=summary_table(summary, text),
-        compute_rows=compute_table(compute),
-        divergence=analysis.divergence_findings(runs, language),
+        summary_table=summary_table(summary, text),
+        compute_table=compute_table(compute, text),
+        divergence=analysis.divergence_findings(run_records, language),
         models=sections,
-        conclusions=analysis.conclusions(summary, runs, language),
+        conclusions=analysis.conclusions(records(summary), run_records, language),
         references=REFERENCES,
     )

@@ -14,6 +14,15 @@ IMAGE_SHAPES = {
     "sample_patches": (3, 32, 32),
 }
 
+# Formats torchvision downloads when the config gives no local `path`, and the
+# torchvision dataset class of each.
+DOWNLOADABLE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+def is_downloaded(dataset):
+    """True for a dataset entry (format, optional path) that comes from a download."""
+    return "path" not in dataset and dataset["format"] in DOWNLOADABLE
+
 
 def input_size(image_shape):
     return prod(image_shape)

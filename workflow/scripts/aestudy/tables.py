@@ -1,20 +1,26 @@
-"""The study's tables: a row per run, and mean ± std over seeds per (model, latent_dim).
+"""The study's tables as pandas DataFrames: a row per run, mean ± std over seeds
+per (model, latent_dim), and the compute each training job took.
 
 Means and standard deviations are over the runs that finished ('ok'); diverged
 runs are counted beside them, never averaged in and never dropped silently.
+Integer columns that may be empty (a diverged epoch, the VAE-only sample count)
+are pandas' nullable Int64, so they stay integers in the CSV files.
 """
 
-import csv
 import json
-import math
-import re
-import statistics
+from pathlib import Path
 
+import pandas as pd
+
+RUN_KEY = ["model", "latent_dim", "seed"]
 RUN_COLUMNS = [
     "dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed",
     "params", "test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll",
     "iw_samples", "status", "diverged_epoch", "seconds", "device",
 ]  # fmt: skip
+INTEGER_COLUMNS = ["latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples",
+                   "diverged_epoch"]  # fmt: skip
+TEXT_COLUMNS = ["dataset", "model", "kind", "status", "device"]
 SUMMARY_METRICS = ["test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll"]
 TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns of summary.md
 SUMMARY_COLUMNS = [
@@ -28,66 +34,40 @@ HEADINGS = {
     "elbo": "ELBO / image (nats)",
     "iw_ll": "log p(x), IW (nats)",
 }
+COMPUTE_COLUMNS = [*RUN_KEY, "seconds", "cpu_seconds", "max_rss_mb", "device"]
 
 
-COMPUTE_COLUMNS = ["model", "latent_dim", "seed", "seconds", "cpu_seconds", "max_rss_mb", "device"]
-BENCHMARK_PATH = re.compile(r"(?P<model>[^/]+)/z(?P<latent_dim>\d+)/seed(?P<seed>\d+)\.tsv$")
-
-
-def compute_rows(benchmark_paths, runs):
-    """A row per training job from Snakemake's benchmark files: wall time, CPU
-    time and peak memory, with the device the run used."""
-    devices = {(r["model"], r["latent_dim"], r["seed"]): r["device"] for r in runs}
-    rows = []
-    for path in benchmark_paths:
-        key = BENCHMARK_PATH.search(str(path)).groupdict()
-        key = (key["model"], int(key["latent_dim"]), int(key["seed"]))
-        with open(path) as handle:
-            record = next(csv.DictReader(handle, delimiter="\t"))
-        rows.append(dict(
-            model=key[0], latent_dim=key[1], seed=key[2], seconds=float(record["s"]),
-            cpu_seconds=_float(record.get("cpu_time")), max_rss_mb=_float(record.get("max_rss")),
-            device=devices.get(key),
-        ))  # fmt: skip
-    return sorted(rows, key=lambda r: (r["model"], r["latent_dim"], r["seed"]))
-
-
-def read_compute_csv(path):
-    with open(path) as handle:
-        return [
-            {k: (v if k in ("model", "device") else _float(v)) for k, v in row.items()}
-            for row in csv.DictReader(handle)
-        ]
-
-
-def compute_by_model(rows):
-    """Per model: training jobs, total and mean hours, the largest peak memory."""
-    models = {}
-    for row in rows:
-        models.setdefault(row["model"], []).append(row)
-    return [
-        dict(
-            model=model,
-            jobs=len(jobs),
-            hours=sum(r["seconds"] for r in jobs) / 3600,
-            mean_seconds=statistics.fmean(r["seconds"] for r in jobs),
-            max_rss_mb=max((r["max_rss_mb"] or 0) for r in jobs),
-            devices=", ".join(sorted({r["device"] or "?" for r in jobs})),
-        )  # fmt: skip
-        for model, jobs in models.items()
-    ]
-
-
-def _float(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
+def _typed(table, integers=INTEGER_COLUMNS, texts=TEXT_COLUMNS):
+    """Integers as nullable Int64, text as objects, everything else as floats."""
+    for column in table.columns:
+        if column in integers:
+            table[column] = table[column].astype("Int64")
+        elif column not in texts:
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    return table
 
 
 def read_json(path):
-    with open(path) as handle:
-        return json.load(handle)
+    return json.loads(Path(path).read_text())
+
+
+def run_table(metrics):
+    """A row per run from the runs' metrics.json records, sorted by model, size, seed."""
+    table = pd.DataFrame.from_records(metrics, columns=RUN_COLUMNS)
+    return _typed(table).sort_values(RUN_KEY, ignore_index=True)
+
+
+def read_run_table(path):
+    """metrics.csv back, typed as run_table made it."""
+    return _typed(pd.read_csv(path, dtype={c: "object" for c in TEXT_COLUMNS}))
+
+
+def write_table(path, table):
+    """Write a table as CSV atomically (empty cells for missing values)."""
+    from aestudy.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def read_pca(paths):
@@ -95,88 +75,117 @@ def read_pca(paths):
     return {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, paths)}
 
 
-INTEGER_COLUMNS = {"latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples",
-                   "diverged_epoch"}  # fmt: skip
-TEXT_COLUMNS = {"dataset", "model", "kind", "status", "device"}
+def summarize(runs, pca):
+    """Mean ± std over the finished seeds per (model, latent_dim); `pca` maps
+    (dataset, latent_dim) to the PCA baseline's test MSE."""
+    runs = pd.DataFrame(runs)
+    groups = runs.groupby(["model", "latent_dim"], sort=True)
+    summary = groups.agg(
+        kind=("kind", "first"),
+        dataset=("dataset", "first"),
+        runs=("status", "size"),
+        diverged=("status", lambda status: int((status != "ok").sum())),
+        iw_samples=("iw_samples", "first"),
+    )
+    finished = runs[runs["status"] == "ok"]
+    for metric in SUMMARY_METRICS:
+        values = pd.to_numeric(finished[metric], errors="coerce").astype("float64")
+        stats = values.groupby([finished["model"], finished["latent_dim"]]).agg(["mean", "std"])
+        summary[f"{metric}_mean"] = stats["mean"]
+        summary[f"{metric}_std"] = stats["std"]
+    summary = summary.reset_index()
+    summary["pca_mse"] = [
+        pca.get(key) for key in zip(summary["dataset"], summary["latent_dim"], strict=True)
+    ]
+    return _typed(summary[SUMMARY_COLUMNS], integers=[*INTEGER_COLUMNS, "runs", "diverged"])
 
 
-def read_runs_csv(path):
-    """metrics.csv back as typed rows (empty cells are None)."""
-
-    def typed(key, value):
-        if value == "" or key in TEXT_COLUMNS:
-            return None if value == "" else value
-        return int(value) if key in INTEGER_COLUMNS else float(value)
-
-    with open(path) as handle:
-        return [{k: typed(k, v) for k, v in row.items()} for row in csv.DictReader(handle)]
+def records(table):
+    """A table's rows as dicts, with None for missing values."""
+    return [
+        {key: (None if pd.isna(value) else value) for key, value in row.items()}
+        for row in table.astype(object).to_dict("records")
+    ]
 
 
-def run_rows(metrics_paths):
-    rows = [{k: read_json(p).get(k) for k in RUN_COLUMNS} for p in metrics_paths]
-    return sorted(rows, key=lambda r: (r["model"], r["latent_dim"], r["seed"]))
-
-
-def summarize(rows, pca):
-    """Summary rows; `pca` maps (dataset, latent_dim) to the PCA baseline's test MSE."""
-    groups = {}
-    for row in rows:
-        groups.setdefault((row["model"], row["latent_dim"]), []).append(row)
-    summary = []
-    for (model, latent_dim), runs in sorted(groups.items()):
-        finished = [r for r in runs if r["status"] == "ok"]
-        out = dict(
-            model=model,
-            kind=runs[0]["kind"],
-            dataset=runs[0]["dataset"],
-            latent_dim=latent_dim,
-            runs=len(runs),
-            diverged=len(runs) - len(finished),
-            pca_mse=pca.get((runs[0]["dataset"], latent_dim)),
-            iw_samples=runs[0]["iw_samples"],
-        )
-        for metric in SUMMARY_METRICS:
-            values = [r[metric] for r in finished if _finite(r[metric])]
-            out[f"{metric}_mean"] = statistics.fmean(values) if values else None
-            out[f"{metric}_std"] = statistics.stdev(values) if len(values) > 1 else None
-        summary.append(out)
-    return summary
+def summary_display(summary, headings, diverged_word="{n} diverged"):
+    """The summary as it is shown: 'mean ± std' cells, diverged runs counted."""
+    rows = records(summary)
+    return pd.DataFrame(
+        {
+            headings["model"]: [r["model"] for r in rows],
+            headings["dataset"]: [r["dataset"] for r in rows],
+            headings["latent_dim"]: [r["latent_dim"] for r in rows],
+            headings["runs"]: [
+                f"{r['runs']}"
+                + (f" ({diverged_word.format(n=r['diverged'])})" if r["diverged"] else "")
+                for r in rows
+            ],
+            **{headings[m]: [mean_std(r, m) for r in rows] for m in TABLE_METRICS},
+            headings["pca_mse"]: [number(r["pca_mse"]) for r in rows],
+        }
+    )
 
 
 def summary_markdown(summary):
-    lines = [
-        "| model | dataset | latent dim | runs | "
-        + " | ".join(HEADINGS[m] for m in TABLE_METRICS)
-        + " | PCA test MSE |",
-        "|---|---|---:|---|" + "---:|" * (len(TABLE_METRICS) + 1),
-    ]
-    for row in summary:
-        runs = f"{row['runs']}" + (f" ({row['diverged']} diverged)" if row["diverged"] else "")
-        cells = [mean_std(row, m) for m in TABLE_METRICS]
-        lines.append(
-            f"| {row['model']} | {row['dataset']} | {row['latent_dim']} | {runs} | "
-            + " | ".join(cells)
-            + f" | {number(row['pca_mse'])} |"
+    headings = dict(HEADINGS, model="model", dataset="dataset", latent_dim="latent dim",
+                    runs="runs", pca_mse="PCA test MSE")  # fmt: skip
+    display = summary_display(summary, headings)
+    align = ["left", "left", "right", "left", *["right"] * (len(TABLE_METRICS) + 1)]
+    # Cells are formatted text already: tabulate must not reparse "0.0030" as 0.003.
+    return display.to_markdown(index=False, colalign=align, disable_numparse=True) + "\n"
+
+
+def compute_table(benchmark_paths, runs):
+    """A row per training job from Snakemake's benchmark files (wall time, CPU time,
+    peak memory), with the device the run used. Each file belongs to the run
+    (a metrics.json record) in the same place of `runs`."""
+    rows = []
+    for path, run in zip(benchmark_paths, runs, strict=True):
+        record = pd.read_csv(path, sep="\t").iloc[0]
+        rows.append(
+            {
+                **{key: run[key] for key in RUN_KEY},
+                "seconds": record["s"],
+                "cpu_seconds": record.get("cpu_time"),
+                "max_rss_mb": record.get("max_rss"),
+                "device": run["device"],
+            }
         )
-    return "\n".join(lines) + "\n"
+    table = pd.DataFrame.from_records(rows, columns=COMPUTE_COLUMNS)
+    return _typed(table).sort_values(RUN_KEY, ignore_index=True)
+
+
+def read_compute_table(path):
+    return _typed(pd.read_csv(path, dtype={"model": "object", "device": "object"}))
+
+
+def compute_by_model(compute):
+    """Per model: training jobs, total hours, mean seconds, the largest peak memory."""
+    compute = compute.assign(device=compute["device"].fillna("?"))
+    grouped = compute.groupby("model", sort=False)
+    return grouped.agg(
+        jobs=("seconds", "size"),
+        hours=("seconds", lambda s: s.sum() / 3600),
+        mean_seconds=("seconds", "mean"),
+        max_rss_mb=("max_rss_mb", lambda m: m.fillna(0).max()),
+        devices=("device", lambda d: ", ".join(sorted(set(d)))),
+    ).reset_index()
 
 
 def mean_std(row, metric):
     """'mean ± std' of a summary row's metric; 'diverged' when no run finished."""
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
-    if mean is None:
+    if mean is None or pd.isna(mean):
         return "diverged" if row["diverged"] == row["runs"] else "–"
-    return number(mean) + (f" ± {number(std, like=mean)}" if std is not None else "")
+    has_std = std is not None and not pd.isna(std)
+    return number(mean) + (f" ± {number(std, like=mean)}" if has_std else "")
 
 
 def number(value, like=None):
     """Four decimals for small numbers (MSE), two for large ones (nats); a std
     takes its mean's precision."""
-    if value is None:
+    if value is None or pd.isna(value):
         return "–"
     scale = abs(value if like is None else like)
     return f"{value:.4f}" if scale < 10 else f"{value:.2f}"
-
-
-def _finite(value):
-    return value is not None and math.isfinite(value)

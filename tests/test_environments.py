@@ -1,0 +1,84 @@
+"""The conda environments in envs/ agree with requirements.txt, and each rule's
+scripts import only what its environment holds."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+ENVS = sorted((REPO / "envs").glob("*.yaml"))
+# Python modules of the pinned packages whose import name differs.
+MODULES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "pillow": "PIL"}
+HEAVY = ["torch", "torchvision", "scikit-learn", "matplotlib", "jinja2", "jsonschema"]
+
+
+def requirements():
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def env_pins(path):
+    """{package: version} of an environment file: conda (`name =1.2`) and pip entries."""
+    pins = {}
+    for entry in yaml.safe_load(path.read_text())["dependencies"]:
+        for spec in entry["pip"] if isinstance(entry, dict) else [entry]:
+            name, version = re.fullmatch(r"([\w.-]+)\s*(?:==?\s*(\S+))?", spec.strip()).groups()
+            pins[name.lower()] = version
+    return pins
+
+
+@pytest.mark.parametrize("env", ENVS, ids=lambda p: p.name)
+def test_every_package_of_an_environment_is_pinned_as_in_requirements(env):
+    pins, wanted = env_pins(env), requirements()
+    for name, version in pins.items():
+        if name in ("python", "pip"):
+            continue
+        assert name in wanted, f"{env.name} installs {name}, which requirements.txt does not pin"
+        assert version == wanted[name], (
+            f"{env.name} pins {name} {version}, requirements.txt {wanted[name]}"
+        )
+
+
+def test_pytorch_is_built_into_one_environment_only():
+    # Its CUDA wheels are about 5 GB.
+    assert [env.name for env in ENVS if "torch" in env_pins(env)] == ["pytorch.yaml"]
+
+
+def rules_with_env_and_script():
+    """(rule, environment file, script) for every rule of workflow/rules/."""
+    found = []
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
+            env = re.search(r'conda:\s*"\.\./\.\./envs/([\w.]+)"', block)
+            script = re.search(r'script:\s*"\.\./scripts/([\w.]+)"', block)
+            if env and script:
+                found.append((block.split(":")[0], env.group(1), script.group(1)))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("rule, env, script", rules_with_env_and_script(), ids=lambda v: str(v))
+def test_a_rules_script_imports_only_what_its_environment_holds(rule, env, script):
+    pins = env_pins(REPO / "envs" / env)
+    absent = [MODULES.get(p, p) for p in HEAVY if p not in pins]
+    code = (
+        f"import sys\nfor name in {absent!r}:\n    sys.modules[name] = None\n"
+        f"import {script.removesuffix('.py')}\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO / "workflow/scripts", capture_output=True, text=True
+    )
+    assert process.returncode == 0, f"{rule} ({env}): {process.stderr[-800:]}"
+
+
+def test_rules_were_found():
+    rules = {rule for rule, _, _ in rules_with_env_and_script()}
+    assert {"train_autoencoder", "aggregate_metrics", "plot_loss_curve", "render_report"} <= rules

@@ -1,0 +1,88 @@
+"""The tables: built with pandas, they hold the same columns and numbers as the
+hand-written CSV code they replaced (tests/data/tables/expected/, written by that
+code from the smoke study's runs plus one diverged run)."""
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from aestudy.tables import mean_std, summarize
+
+DATA = Path(__file__).parent / "data" / "tables"
+EXPECTED = DATA / "expected"
+
+
+@pytest.fixture(scope="module")
+def aggregated(tmp_path_factory):
+    import aggregate_metrics
+
+    out = tmp_path_factory.mktemp("tables")
+    runs = sorted((DATA / "runs").glob("*.json"))
+    aggregate_metrics.main(
+        metrics_paths=runs,
+        pca_paths=sorted((DATA / "pca").glob("*.json")),
+        benchmark_paths=[DATA / "benchmarks" / f"{p.stem}.tsv" for p in runs],
+        metrics_csv=out / "metrics.csv",
+        summary_csv=out / "summary.csv",
+        summary_md=out / "summary.md",
+        compute_csv=out / "compute.csv",
+        log=lambda message: None,
+    )
+    return out
+
+
+@pytest.mark.parametrize("name", ["metrics.csv", "compute.csv"])
+def test_run_and_compute_tables_are_unchanged_to_the_character(aggregated, name):
+    assert (aggregated / name).read_text() == (EXPECTED / name).read_text()
+
+
+def test_summary_has_the_same_cells(aggregated):
+    new, old = (pd.read_csv(folder / "summary.csv") for folder in (aggregated, EXPECTED))
+    assert list(new.columns) == list(old.columns)
+    text_columns = ["model", "kind", "dataset"]
+    pd.testing.assert_frame_equal(new[text_columns], old[text_columns])
+    # Integers stay integers, also in columns with empty cells (iw_samples of the AEs).
+    for column in ("latent_dim", "runs", "diverged", "iw_samples"):
+        lines = (aggregated / "summary.csv").read_text().splitlines()[1:]
+        index = list(new.columns).index(column)
+        assert all("." not in line.split(",")[index] for line in lines), column
+    # Means and standard deviations: statistics.fmean / stdev rounded exactly, pandas
+    # sums in order; they may differ in the last bit, never more.
+    numbers = [c for c in old.columns if c not in text_columns]
+    pd.testing.assert_frame_equal(new[numbers], old[numbers], check_dtype=False, rtol=1e-12)
+
+
+def test_summary_markdown_has_the_same_cells(aggregated):
+    def cells(path):
+        lines = path.read_text().splitlines()
+        return [[c.strip() for c in line.strip("|").split("|")] for i, line in enumerate(lines)
+                if i != 1]  # fmt: skip
+
+    assert cells(aggregated / "summary.md") == cells(EXPECTED / "summary.md")
+
+
+def test_diverged_runs_are_counted_not_averaged(aggregated):
+    summary = pd.read_csv(aggregated / "summary.csv")
+    runs = pd.read_csv(aggregated / "metrics.csv")
+    row = summary[(summary.model == "ae") & (summary.latent_dim == 2)].iloc[0]
+    assert (row["runs"], row["diverged"]) == (3, 1)
+    finished = runs[(runs.model == "ae") & (runs.latent_dim == 2) & (runs.status == "ok")]
+    values = finished["test_mse"].tolist()
+    assert len(values) == 2
+    assert row["test_mse_mean"] == pytest.approx(sum(values) / 2, rel=1e-15)
+    assert row["test_mse_std"] == pytest.approx(abs(values[0] - values[1]) / math.sqrt(2))
+    diverged = runs[runs.status == "diverged"].iloc[0]
+    assert diverged["diverged_epoch"] == 2 and pd.isna(diverged["test_mse"])
+
+
+def test_a_group_whose_runs_all_diverged_reads_diverged():
+    runs = pd.DataFrame(
+        [dict(model="m", kind="ae", dataset="d", latent_dim=2, seed=s, status="diverged",
+              iw_samples=None, test_mse=None, test_bce=None, elbo=None,
+              elbo_reconstruction=None, kl=None, iw_ll=None) for s in range(2)]
+    )  # fmt: skip
+    (row,) = summarize(runs, {}).to_dict("records")
+    assert (row["runs"], row["diverged"]) == (2, 2)
+    assert mean_std(row, "test_mse") == "diverged"
