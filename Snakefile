@@ -22,9 +22,11 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
-# Light jobs run where snakemake runs (the login node on a cluster).
+# Light jobs run where snakemake runs (the login node on a cluster), and so do
+# downloads: compute nodes often have no route to the internet.
 localrules:
     all,
+    download_dataset,
     aggregate_metrics,
     plot_latent_dim_sweep,
     render_report,

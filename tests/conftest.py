@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -53,13 +54,15 @@ def copy_repository(destination):
     return destination
 
 
-def snakemake(workdir, *args, check=True):
-    """Run the real snakemake command in `workdir`; return the finished process."""
+def snakemake(workdir, *args, check=True, env=None):
+    """Run the real snakemake command in `workdir`; return the finished process.
+    `env` adds environment variables to this process's."""
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
+        env=dict(os.environ, **(env or {})),
     )
     if check and process.returncode != 0:
         raise AssertionError(
@@ -101,9 +104,25 @@ def patches():
     return prepare_dataset("sample_patches", "sample_patches")
 
 
+def git_checkout(folder):
+    """Make `folder` a git repository with one commit; return that commit."""
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@localhost",
+                               *args], cwd=folder, check=True, capture_output=True, text=True)  # fmt: skip
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "smoke study")
+    return git("rev-parse", "HEAD").stdout.strip()
+
+
 @pytest.fixture(scope="session")
 def smoke_study(tmp_path_factory):
-    """The smoke study, run to completion by snakemake in a copy of the repository."""
+    """The smoke study, run to completion by snakemake in a copy of the repository
+    that is a git checkout of its own (provenance records its commit)."""
     workdir = copy_repository(tmp_path_factory.mktemp("smoke"))
+    commit = git_checkout(workdir)
     process = snakemake(workdir, "--cores", "2", "--configfile", "config/smoke.yaml")
+    process.commit = commit
     return workdir, process

@@ -5,13 +5,14 @@ import csv
 import urllib.error
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import yaml
-from test_config import BAD
+from figure_pixels import grid_shape, is_a_picture, red_share
+from test_config import BAD, MESSAGE
 
 from aestudy import StudyError
+from aestudy.digests import digest
 from aestudy.runs import load_run
 from conftest import copy_repository, snakemake
 
@@ -22,20 +23,24 @@ def test_bad_config_through_snakemake_writes_nothing(tmp_path, raw, words):
     workdir = copy_repository(tmp_path)
     (workdir / "bad.yaml").write_text(yaml.safe_dump(raw))
     process = snakemake(workdir, "--cores", "2", "--configfile", "bad.yaml", check=False)
-    assert process.returncode != 0
-    line = next(line for line in process.stderr.splitlines() if line.startswith("Config error:"))
+    # As the README promises: exit status 1 and one sentence, no traceback.
+    assert process.returncode == 1
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("Config error: ") and MESSAGE.fullmatch(lines[-1][14:])
+    assert "Traceback" not in process.stderr and "Error" not in "\n".join(lines[:-1])
     for word in words:
-        assert word in line
+        assert word in lines[-1]
     assert not (workdir / "results").exists() and not (workdir / "logs").exists()
 
 
 def save_run(path, digits_shape=(1, 28, 28), latent_dim=3, seed=0):
+    """A weights file as train_autoencoder writes it."""
     from aestudy.models import build_model
 
     spec = dict(kind="ae", hidden=[16])
-    model = build_model(spec, digits_shape, latent_dim)
-    torch.save(dict(state_dict=model.state_dict(), spec=spec, latent_dim=latent_dim, seed=seed,
-                    status="ok"), path)  # fmt: skip
+    state_dict = build_model(spec, digits_shape, latent_dim).state_dict()
+    torch.save(dict(state_dict=state_dict, weights_sha256=digest(state_dict), spec=spec,
+                    latent_dim=latent_dim, seed=seed, status="ok"), path)  # fmt: skip
 
 
 def test_truncated_weights_file_is_named(tmp_path):
@@ -57,10 +62,33 @@ def test_weights_of_another_run_are_named(tmp_path):
         load_run(path, (3, 32, 32))
 
 
+class LeavesAMark:
+    """Unpickling this object calls open(marker, "w"): code run by loading a file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
 def test_weights_are_loaded_without_unpickling_code(tmp_path):
+    path, marker = tmp_path / "model.pt", tmp_path / "code-ran"
+    save_run(path)
+    run = torch.load(path, weights_only=True)
+    torch.save(dict(run, spec=LeavesAMark(marker)), path)
+    with pytest.raises(StudyError, match=f"weights file {path} cannot be used"):
+        load_run(path, (1, 28, 28))
+    assert not marker.exists()
+
+
+def test_edited_weights_fail_their_checksum(tmp_path):
     path = tmp_path / "model.pt"
-    torch.save({"state_dict": {}, "spec": np.dtype("float32")}, path)  # not a plain type
-    with pytest.raises(StudyError, match="cannot be used"):
+    save_run(path)
+    run = torch.load(path, weights_only=True)
+    run["state_dict"]["encoder.0.weight"][0, 0] += 0.5  # still finite, still loadable
+    torch.save(run, path)
+    with pytest.raises(StudyError, match=f"weights file {path} fails its checksum"):
         load_run(path, (1, 28, 28))
 
 
@@ -142,3 +170,29 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
     assert "No run of vae at latent size 2 finished: all 2 diverged." in html
     assert "Run vae, latent size 2, seed 1 diverged at epoch" in html
     assert "2 of 4 runs diverged" in html
+    # The diverged runs' figures say so (in red) instead of showing pictures of NaN.
+    for kind in ("reconstructions", "latent_space", "interpolation", "samples", "manifold"):
+        diverged = workdir / f"results/figures/vae/z2/seed0/{kind}.png"
+        finished = workdir / f"results/figures/ae/z2/seed0/{kind}.png"
+        assert red_share(diverged) > 0.3 and grid_shape(diverged) == (0, 0), kind
+        assert red_share(finished) < 0.1 and is_a_picture(finished), kind
+
+
+@pytest.mark.workflow
+def test_the_default_study_without_network_stops_with_one_sentence(tmp_path):
+    workdir = copy_repository(tmp_path)
+    # Every download goes through a proxy that refuses connections: no network,
+    # wherever the test runs.
+    closed = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    process = snakemake(workdir, "--cores", "1", check=False, env=closed)
+    assert process.returncode == 1
+    sentence = "error: dataset '{}' could not be downloaded: the network was unreachable"
+    assert any(sentence.format("mnist") in line or sentence.format("cifar10") in line
+               for line in process.stderr.splitlines())  # fmt: skip
+    assert "Traceback" not in process.stderr
+    log = next((workdir / "logs/download_dataset").glob("*.log")).read_text().strip()
+    assert len(log.splitlines()) == 1 and "config/offline.yaml." in log
+    # Nothing downloaded half-way is left to look finished.
+    assert not (workdir / "results/data/downloads").exists() or not any(
+        (workdir / "results/data/downloads").iterdir()
+    )

@@ -43,25 +43,34 @@ def test_cpu_when_there_is_no_gpu_or_cpu_is_asked(monkeypatch, tmp_path):
         devices.claim_device("cuda", tmp_path)
 
 
+# A job that claims a GPU and holds it until told to stop (its stdin closes).
 CLAIM = """
-import sys, time, torch
+import sys, torch
 torch.cuda.is_available = lambda: True
 torch.cuda.device_count = lambda: 4
 from aestudy.devices import claim_device
-print(claim_device("auto", sys.argv[1])[0].index, flush=True)
-time.sleep(3)
+print(claim_device("auto", sys.argv[1], wait_seconds=0, poll=0.01)[0].index, flush=True)
+sys.stdin.read()
 """
 
 
-def test_four_concurrent_processes_get_four_gpus(tmp_path):
+def test_concurrent_processes_get_different_gpus(tmp_path):
     env = {"PYTHONPATH": str(REPO / "workflow/scripts"), "PATH": "/usr/bin:/bin"}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", CLAIM, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
-        )  # fmt: skip
-        for _ in range(4)
-    ]
-    indices = sorted(int(p.stdout.readline()) for p in procs)
-    for p in procs:
-        p.wait()
+
+    def start():
+        return subprocess.Popen([sys.executable, "-c", CLAIM, str(tmp_path)], env=env, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)  # fmt: skip
+
+    # Every job holds its GPU until its stdin closes, so once four have answered all
+    # four GPUs are taken, however the processes were scheduled.
+    holders = [start() for _ in range(4)]
+    try:
+        indices = sorted(int(process.stdout.readline()) for process in holders)
+        fifth_error = start().communicate(timeout=60)[1]
+    finally:
+        for process in holders:
+            process.stdin.close()
+            process.wait(timeout=60)
     assert indices == [0, 1, 2, 3]
+    assert "no free GPU among 4" in fifth_error

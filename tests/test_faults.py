@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -16,46 +17,58 @@ from conftest import copy_repository, snakemake
 
 pytestmark = pytest.mark.workflow
 
+# One model of each kind, trained long enough to be killed after a checkpoint
+# (every 3 epochs) and well before its last epoch.
+MODELS = {
+    "vae": {"kind": "vae", "dataset": "digits", "latent_dims": [8], "epochs": 40},
+    "ae": {"kind": "ae", "dataset": "digits", "latent_dims": [8], "epochs": 300},
+    "cnn_ae": {"kind": "cnn_ae", "dataset": "sample_patches", "latent_dims": [64], "epochs": 40},
+}
 STUDY = {
     "seeds": [0],
-    "models": {"vae": {"kind": "vae", "dataset": "digits", "latent_dims": [8], "epochs": 40}},
     "evaluation": {"iw_samples": 5},
     "compute": {
         "checkpoint_every": 3,
         "train": {"threads": 1, "gpu": 1, "mem_mb": 2000, "runtime": 10},
     },
 }
-RUN = "results/runs/vae/z8/seed0"
-TARGET = f"{RUN}/metrics.json"
 
 
-def study_copy(path):
+def run_dir(kind):
+    return f"results/runs/{kind}/z{MODELS[kind]['latent_dims'][0]}/seed0"
+
+
+def target(kind):
+    return f"{run_dir(kind)}/metrics.json"
+
+
+def study_copy(path, kind):
     workdir = copy_repository(path)
-    (workdir / "study.yaml").write_text(yaml.safe_dump(STUDY))
+    study = dict(STUDY, models={kind: MODELS[kind]})
+    (workdir / "study.yaml").write_text(yaml.safe_dump(study))
     return workdir
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    straight = study_copy(tmp_path_factory.mktemp("straight"))
-    snakemake(straight, TARGET, "--cores", "1", "--configfile", "study.yaml")
-    return straight
+    """The run of a kind that was never stopped, trained once per module."""
+    runs = {}
+
+    def run(kind):
+        if kind not in runs:
+            runs[kind] = study_copy(tmp_path_factory.mktemp(f"straight-{kind}"), kind)
+            snakemake(runs[kind], target(kind), "--cores", "1", "--configfile", "study.yaml")
+        return runs[kind]
+
+    return run
 
 
-def start_and_wait_for_checkpoint(workdir):
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        TARGET,
-        "--cores",
-        "1",
-        "--configfile",
-        "study.yaml",
-    ]
+def start_and_wait_for_checkpoint(workdir, kind):
+    command = [sys.executable, "-m", "snakemake", target(kind), "--cores", "1",
+               "--configfile", "study.yaml"]  # fmt: skip
     process = subprocess.Popen(command, cwd=workdir, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    checkpoint = workdir / RUN / "checkpoint.pt"
+    checkpoint = workdir / run_dir(kind) / "checkpoint.pt"
     deadline = time.monotonic() + 180
     while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -63,66 +76,82 @@ def start_and_wait_for_checkpoint(workdir):
     return process
 
 
-def assert_nothing_looks_finished(workdir):
+def assert_nothing_looks_finished(workdir, kind):
+    run = workdir / run_dir(kind)
     for name in ("model.pt", "history.csv", "metrics.json"):
-        assert not (workdir / RUN / name).exists(), name
-    stopped_at = torch.load(workdir / RUN / "checkpoint.pt", weights_only=True)["epoch"]
-    assert 3 <= stopped_at < 40
+        assert not (run / name).exists(), name
+    stopped_at = torch.load(run / "checkpoint.pt", weights_only=True)["epoch"]
+    assert 3 <= stopped_at < MODELS[kind]["epochs"]
 
 
-def assert_same_as(resumed, straight):
-    log = (resumed / "logs/train/vae/z8/seed0.log").read_text()
-    assert "resuming from the checkpoint after epoch" in log
-    assert not (resumed / RUN / "checkpoint.pt").exists()
-    resumed_metrics = json.loads((resumed / TARGET).read_text())
-    straight_metrics = json.loads((straight / TARGET).read_text())
+def history_without_seconds(workdir, kind):
+    history = pd.read_csv(workdir / run_dir(kind) / "history.csv")
+    return history.drop(columns="seconds")
+
+
+def assert_same_as(resumed, straight, kind):
+    run = run_dir(kind)
+    log = (resumed / "logs/train" / run.removeprefix("results/runs/")).with_suffix(".log")
+    assert "resuming from the checkpoint after epoch" in log.read_text()
+    assert not (resumed / run / "checkpoint.pt").exists()
+    resumed_metrics = json.loads((resumed / target(kind)).read_text())
+    straight_metrics = json.loads((straight / target(kind)).read_text())
     for key in ("test_mse", "test_bce", "elbo", "kl", "iw_ll", "epochs_completed", "status"):
         assert resumed_metrics[key] == straight_metrics[key], key
-    a = torch.load(resumed / RUN / "model.pt", weights_only=True)["state_dict"]
-    b = torch.load(straight / RUN / "model.pt", weights_only=True)["state_dict"]
+    a = torch.load(resumed / run / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(straight / run / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert (resumed / RUN / "history.csv").read_text().count("\n") == 41
+    # Every epoch's losses, the resumed ones included, equal the uninterrupted run's.
+    resumed_history = history_without_seconds(resumed, kind)
+    assert len(resumed_history) == MODELS[kind]["epochs"]
+    pd.testing.assert_frame_equal(resumed_history, history_without_seconds(straight, kind))
 
 
-def test_killed_training_job_resumes_on_the_next_run(tmp_path, uninterrupted):
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_killed_training_job_resumes_on_the_next_run(tmp_path, uninterrupted, kind):
     """The job's process dies (preemption, out of memory, a node lost); snakemake lives."""
-    workdir = study_copy(tmp_path / "killed-job")
-    process = start_and_wait_for_checkpoint(workdir)
+    straight = uninterrupted(kind)
+    workdir = study_copy(tmp_path / "killed-job", kind)
+    process = start_and_wait_for_checkpoint(workdir, kind)
     trainer = subprocess.run(["pgrep", "-s", str(process.pid), "-f", "train_autoencoder"],
                              capture_output=True, text=True).stdout.split()  # fmt: skip
     assert trainer, "no training process found"
     for pid in trainer:
         os.kill(int(pid), signal.SIGKILL)
     assert process.wait(timeout=60) != 0  # snakemake reports the failed job
-    assert_nothing_looks_finished(workdir)
-    snakemake(workdir, TARGET, "--cores", "1", "--configfile", "study.yaml")
-    assert_same_as(workdir, uninterrupted)
+    assert_nothing_looks_finished(workdir, kind)
+    snakemake(workdir, target(kind), "--cores", "1", "--configfile", "study.yaml")
+    assert_same_as(workdir, straight, kind)
 
 
 def test_killed_snakemake_resumes_after_unlock(tmp_path, uninterrupted):
     """Everything dies at once (a lost session): Snakemake's lock stays behind."""
-    workdir = study_copy(tmp_path / "killed-all")
-    process = start_and_wait_for_checkpoint(workdir)
+    kind = "vae"
+    straight = uninterrupted(kind)
+    workdir = study_copy(tmp_path / "killed-all", kind)
+    process = start_and_wait_for_checkpoint(workdir, kind)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert_nothing_looks_finished(workdir)
+    assert_nothing_looks_finished(workdir, kind)
     snakemake(workdir, "--unlock", "--configfile", "study.yaml")
-    snakemake(workdir, TARGET, "--cores", "1", "--configfile", "study.yaml")
-    assert_same_as(workdir, uninterrupted)
+    snakemake(workdir, target(kind), "--cores", "1", "--configfile", "study.yaml")
+    assert_same_as(workdir, straight, kind)
 
 
 def test_same_config_and_seed_give_identical_results(tmp_path, uninterrupted):
-    again = study_copy(tmp_path / "again")
-    snakemake(again, TARGET, "--cores", "1", "--configfile", "study.yaml")
-    first = json.loads((uninterrupted / TARGET).read_text())
-    second = json.loads((again / TARGET).read_text())
+    kind = "vae"  # random draws in training and in evaluation
+    straight = uninterrupted(kind)
+    again = study_copy(tmp_path / "again", kind)
+    snakemake(again, target(kind), "--cores", "1", "--configfile", "study.yaml")
+    first = json.loads((straight / target(kind)).read_text())
+    second = json.loads((again / target(kind)).read_text())
     varying = {"seconds", "provenance"}  # timings, and start and end times
     assert {k: v for k, v in first.items() if k not in varying} == {
         k: v for k, v in second.items() if k not in varying
     }
-    a = torch.load(uninterrupted / RUN / "model.pt", weights_only=True)["state_dict"]
-    b = torch.load(again / RUN / "model.pt", weights_only=True)["state_dict"]
+    a = torch.load(straight / run_dir(kind) / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(again / run_dir(kind) / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert (uninterrupted / RUN / "history.csv").read_text().split("\n")[1].split(",")[:3] == (
-        (again / RUN / "history.csv").read_text().split("\n")[1].split(",")[:3]
+    pd.testing.assert_frame_equal(
+        history_without_seconds(straight, kind), history_without_seconds(again, kind)
     )

@@ -4,8 +4,9 @@ import struct
 
 import pytest
 import yaml
+from figure_pixels import grid_shape, is_a_picture, tile_means
 
-from conftest import planned_jobs, snakemake
+from conftest import copy_repository, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -18,19 +19,103 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
+def expected_grids(settings, image_shape, latent_dim):
+    """The tile grid (rows, columns) each image-grid figure must show."""
+    count = settings["reconstructions"]["count" if image_shape[0] == 1 else "count_color"]
+    samples = settings["samples"]["count"]
+    grids = {
+        "reconstructions": (2, count),
+        "interpolation": (settings["interpolation"]["pairs"], settings["interpolation"]["steps"]),
+        # as near a square as the count allows, with no blank cell
+        "samples": next(
+            (r, samples // r) for r in range(int(samples**0.5), 0, -1) if samples % r == 0
+        ),  # fmt: skip
+    }
+    if latent_dim == 2:
+        grids["manifold"] = (settings["manifold"]["grid"],) * 2
+    if latent_dim == 1:
+        grids["manifold"] = (1, settings["manifold"]["traversal_steps"])
+    return grids
+
+
 def test_every_figure_is_drawn(smoke_study):
+    from aestudy.config import resolve_config
+    from aestudy.shapes import IMAGE_SHAPES
+
     workdir, _ = smoke_study
-    study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
-    for model, spec in study["models"].items():
-        assert png_size(workdir / f"results/figures/{model}/latent_dim_sweep.png")[0] > 300
+    config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
+    for model, spec in config["models"].items():
+        sweep = workdir / f"results/figures/{model}/latent_dim_sweep.png"
+        assert png_size(sweep)[0] > 300 and is_a_picture(sweep)
+        shape = IMAGE_SHAPES[spec["dataset"]]
         for z in spec["latent_dims"]:
-            for seed in study["seeds"]:
+            grids = expected_grids(config["figures"], shape, z)
+            for seed in spec["seeds"]:
                 folder = workdir / f"results/figures/{model}/z{z}/seed{seed}"
                 for kind in RUN_FIGURES:
                     width, height = png_size(folder / f"{kind}.png")
                     assert width > 200 and height > 100
+                    assert is_a_picture(folder / f"{kind}.png"), (folder, kind)
+                for kind, grid in grids.items():
+                    assert grid_shape(folder / f"{kind}.png") == grid, (folder, kind)
                 # The decoded manifold exists for 2-D latent spaces only.
                 assert (folder / "manifold.png").exists() == (z == 2)
+
+
+def test_every_run_on_a_dataset_shows_the_same_test_images(smoke_study):
+    """figures.selection_seed: the top row of every reconstruction figure on digits
+    holds the same images, whatever the model, latent size or seed."""
+    workdir, _ = smoke_study
+    figures = sorted((workdir / "results/figures").glob("[av]*/z*/seed*/reconstructions.png"))
+    assert len(figures) == 8  # ae and vae, two sizes, two seeds
+    first = tile_means(figures[0], row=0)
+    for path in figures[1:]:
+        assert tile_means(path, row=0) == pytest.approx(first, abs=1.0), path
+    # ... and the reconstructions below them differ between runs.
+    assert tile_means(figures[0], row=1) != pytest.approx(tile_means(figures[-1], row=1), abs=1.0)
+
+
+EXTRA_STUDY = {
+    "seeds": [0, 1],
+    "models": {"ae": {"kind": "ae", "dataset": "digits", "latent_dims": [1], "epochs": 1}},
+    "figures": {"seeds_with_figures": 1, "latent_space": {"tsne": True, "tsne_points": 200}},
+}
+
+
+@pytest.fixture(scope="module")
+def one_dimensional_study(tmp_path_factory):
+    """A 1-D AE with t-SNE on, figures for the first seed only; three figures asked
+    for by path, one of them of the second seed."""
+    workdir = copy_repository(tmp_path_factory.mktemp("one-d"))
+    (workdir / "one_d.yaml").write_text(yaml.safe_dump(EXTRA_STUDY))
+    targets = ["results/figures/ae/z1/seed0/manifold.png",
+               "results/figures/ae/z1/seed0/latent_space.png",
+               "results/figures/ae/z1/seed1/reconstructions.png"]  # fmt: skip
+    snakemake(workdir, *targets, "--cores", "2", "--configfile", "one_d.yaml")
+    return workdir
+
+
+def test_a_one_dimensional_code_is_traversed(one_dimensional_study):
+    manifold = one_dimensional_study / "results/figures/ae/z1/seed0/manifold.png"
+    assert grid_shape(manifold) == (1, 15)  # figures.manifold.traversal_steps
+    # The decodes change along the traversal.
+    means = tile_means(manifold)
+    assert max(means) - min(means) > 1.0
+
+
+def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study, smoke_study):
+    figure = one_dimensional_study / "results/figures/ae/z1/seed0/latent_space.png"
+    log = (one_dimensional_study / "logs/figures/ae/z1/seed0/latent_space.log").read_text()
+    assert "t-SNE of 200 codes" in log
+    single = smoke_study[0] / "results/figures/ae/z2/seed0/latent_space.png"
+    # Two panels side by side: wider than the PCA panel alone.
+    assert png_size(figure)[0] > 1.6 * png_size(single)[0]
+
+
+def test_another_seeds_figure_is_drawn_when_asked_by_its_path(one_dimensional_study):
+    folder = one_dimensional_study / "results/figures/ae/z1"
+    assert grid_shape(folder / "seed1/reconstructions.png") == (2, 16)
+    assert not (folder / "seed1/samples.png").exists()  # only what was asked for
 
 
 def test_one_figure_setting_rebuilds_only_that_figure_kind(smoke_study):

@@ -49,8 +49,8 @@ def rows(path):
 
 def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     workdir = copy_repository(tmp_path / "cluster-run")
-    snakemake(
-        workdir, "results/tables/metrics.csv",
+    process = snakemake(
+        workdir, "results/tables/metrics.csv", "--verbose",
         "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml",
         # This test cluster keeps no accounting: squeue answers for job states (see the
         # profile), and quick status checks keep the test short.
@@ -68,6 +68,20 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         assert provenance["device"] == "cpu"
         job_ids.add(provenance["slurm_job_id"])
     assert len(job_ids) == 12  # one SLURM job per training run
+    # What the profile and the study's compute settings promise reaches sbatch:
+    # threads, memory, run time, the GPU, and requeueing after preemption.
+    calls = [line.split("--wrap")[0] for line in process.stderr.splitlines()
+             if line.startswith("sbatch call:")]  # fmt: skip
+    train = [c for c in calls if "--comment rule_train_autoencoder_" in c]
+    evaluate = [c for c in calls if "--comment rule_evaluate_run_" in c]
+    assert len(train) == len(evaluate) == 12
+    for call in train:
+        options = call.split()
+        assert {"--requeue", "--cpus-per-task=1", "--gpus=1"} <= set(options), call
+        assert " -t 10 " in call and " --mem 2000 " in call, call
+    for call in evaluate:
+        assert " -t 10 " in call and " --mem 2000 " in call and "--requeue" in call, call
+        assert "--gpus" not in call, call
     # The cluster's numbers equal the local run's.
     local, remote = (
         rows(smoke_study[0] / "results/tables/metrics.csv"),

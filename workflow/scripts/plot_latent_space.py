@@ -25,6 +25,7 @@ def main(dataset_path, weights_path, output, settings, threads=1, log=print):
     if settings["tsne"]:
         subset = torch.arange(min(settings["tsne_points"], len(codes)))
         embedded = tsne_2d(codes[subset], seed=settings["selection_seed"])
+        log(f"t-SNE of {len(subset)} codes")
         panels.append(
             dict(points=embedded, labels=labels[subset], subtitle="t-SNE",
                  axis_labels=["t-SNE 1", "t-SNE 2"])

@@ -19,7 +19,7 @@ def main(dataset_path, weights_path, output, settings, threads=1, log=print):
         "z ~ N(0, I)" if isinstance(model, VAE) else "z ~ Gaussian fitted to the training codes"
     )
     figures.image_grid(
-        images, output, rows=max(1, round(len(images) ** 0.5 / 1.5)),
+        images, output, rows=figures.grid_rows(len(images)),
         title=f"Samples, {source}: {run_title(run, data['name'])}", dpi=settings["dpi"],
     )  # fmt: skip
     log(f"{len(images)} samples ({source}) -> {output}")

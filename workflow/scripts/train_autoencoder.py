@@ -8,6 +8,7 @@ import torch
 from aestudy.atomic import torch_save
 from aestudy.data import load_prepared, to_float
 from aestudy.devices import claim_device
+from aestudy.digests import digest
 from aestudy.jobs import run_job
 from aestudy.models import build_model, count_parameters
 from aestudy.provenance import describe_run, now
@@ -40,10 +41,12 @@ def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threa
     )  # fmt: skip
     history = pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS)
     write_table(history_path, history)
+    state_dict = {k: v.cpu() for k, v in model.state_dict().items()}
     torch_save(
         weights_path,
         dict(
-            state_dict={k: v.cpu() for k, v in model.state_dict().items()},
+            state_dict=state_dict,
+            weights_sha256=digest(state_dict),
             spec=spec,
             latent_dim=latent_dim,
             seed=seed,

@@ -13,6 +13,7 @@ import torch
 
 from aestudy import StudyError
 from aestudy.atomic import torch_save
+from aestudy.digests import digest
 
 
 def save_checkpoint(path, identity, epoch, model, optimizer, generator, history, seconds):
@@ -27,6 +28,7 @@ def save_checkpoint(path, identity, epoch, model, optimizer, generator, history,
         history=history,
         seconds=seconds,
     )
+    state["checksum"] = digest(state)
     torch_save(path, state)
 
 
@@ -43,6 +45,11 @@ def load_checkpoint(path, identity, log=print):
             f"checkpoint {path} cannot be read ({type(error).__name__}); delete it to "
             "train the run from the start."
         ) from None
+    if state.get("checksum") != digest({k: v for k, v in state.items() if k != "checksum"}):
+        raise StudyError(
+            f"checkpoint {path} fails its checksum (edited or corrupted); delete it to train "
+            "the run from the start."
+        )
     if stored != identity:
         log(f"checkpoint {path} belongs to other settings; training from the start")
         path.unlink()

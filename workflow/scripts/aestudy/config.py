@@ -58,8 +58,8 @@ def _check_model(name, model, datasets):
     if dataset not in datasets:
         if dataset not in IMAGE_SHAPES:
             raise StudyError(
-                f"config key 'models.{name}.dataset' is '{dataset}', which is neither a "
-                f"built-in dataset ({', '.join(IMAGE_SHAPES)}) nor defined under 'datasets'."
+                f"config key 'models.{name}.dataset' is '{dataset}'; expected a built-in "
+                f"dataset ({', '.join(IMAGE_SHAPES)}) or one defined under 'datasets'."
             )
         datasets[dataset] = {"format": dataset}
     image_shape = IMAGE_SHAPES[datasets[dataset]["format"]]
@@ -71,14 +71,14 @@ def _check_model(name, model, datasets):
                 )
             except ValueError as error:
                 raise StudyError(
-                    f"config key 'models.{name}.latent_dims' holds {latent_dim}, which the "
-                    f"CNN-AE cannot make on {dataset}'s {'x'.join(map(str, image_shape))} "
-                    f"images: {error}."
+                    f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected a "
+                    f"size the CNN-AE can make on {dataset}'s "
+                    f"{'x'.join(map(str, image_shape))} images, but {error}."
                 ) from None
         elif latent_dim > input_size(image_shape):
             raise StudyError(
-                f"config key 'models.{name}.latent_dims' holds {latent_dim}, more than the "
-                f"{input_size(image_shape)} values of one {dataset} image."
+                f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected at most "
+                f"the {input_size(image_shape)} values of one {dataset} image."
             )
 
 
@@ -131,12 +131,13 @@ def _sentence(error, prefix):
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(value) - set(allowed))
         return (
-            f"{where} has unknown key '{extra[0]}'; allowed keys are: {', '.join(allowed)}."
+            f"{where} has unknown key '{extra[0]}'; expected one of: {', '.join(allowed)}."
             if allowed
-            else f"{where} has unknown key '{extra[0]}'."
+            else f"{where} has unknown key '{extra[0]}'; expected no keys here."
         )
     if kind == "required":
-        return f"{where} lacks {error.message.split(' is a required')[0]}, which is required."
+        missing = error.message.split(" is a required")[0]
+        return f"{where} lacks key {missing}; expected it, since it is required."
     if kind in ("enum", "const"):
         options = schema.get("enum", [schema.get("const")])
         return f"{where} is {value!r}; expected one of: {', '.join(map(str, options))}."
@@ -154,7 +155,7 @@ def _sentence(error, prefix):
             f"{where} has the name {value!r}; expected letters, digits and underscores, "
             "starting with a letter."
         )
-    return f"{where} is {value!r}: {error.message}."
+    return f"{where} is {value!r}; expected otherwise: {error.message}."
 
 
 def _article(type_name):

@@ -78,13 +78,14 @@ def prepare_dataset(name, fmt, path=None, download_dir=None):
 
 
 def checksum(prepared):
-    digest = hashlib.sha256()
+    """SHA-256 of the dataset's image and label tensors (keys, shapes and bytes)."""
+    sha = hashlib.sha256()
     for key in TENSOR_KEYS:
         tensor = prepared[key].contiguous()
-        digest.update(key.encode())
-        digest.update(str(tuple(tensor.shape)).encode())
-        digest.update(tensor.numpy().tobytes())
-    return digest.hexdigest()
+        sha.update(key.encode())
+        sha.update(str(tuple(tensor.shape)).encode())
+        sha.update(tensor.numpy().tobytes())
+    return sha.hexdigest()
 
 
 def load_prepared(path):
@@ -317,8 +318,8 @@ def read_download(name, fmt, folder):
 
 
 def _sha256(path):
-    digest = hashlib.sha256()
+    sha = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+            sha.update(block)
+    return sha.hexdigest()

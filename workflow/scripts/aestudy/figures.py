@@ -19,6 +19,12 @@ def save(fig, path, dpi):
     plt.close(fig)
 
 
+def grid_rows(count):
+    """Rows for `count` images with no blank cell: the largest divisor of count that
+    is at most its square root (16 -> 4 x 4, 12 -> 3 x 4, a prime -> one row)."""
+    return max(d for d in range(1, math.isqrt(count) + 1) if count % d == 0)
+
+
 def image_grid(images, path, *, rows, title, row_labels=None, dpi=120, cell=0.9):
     """Images [N, C, H, W] in [0, 1], `rows` rows filled left to right, composed into
     one picture by torchvision's make_grid and drawn once; row labels on the left."""

@@ -45,7 +45,9 @@ def tsne_2d(codes, seed=0, perplexity=30.0):
     from sklearn.manifold import TSNE
 
     perplexity = min(perplexity, (len(codes) - 1) / 3)
-    embedding = TSNE(2, perplexity=perplexity, init="pca", random_state=seed)
+    # A PCA start needs two axes to take; a 1-D code starts at random (seeded).
+    init = "pca" if codes.shape[1] >= 2 else "random"
+    embedding = TSNE(2, perplexity=perplexity, init=init, random_state=seed)
     return torch.from_numpy(embedding.fit_transform(codes.double().numpy()))
 
 

@@ -6,6 +6,7 @@ import torch
 
 from aestudy import StudyError
 from aestudy.data import load_prepared, to_float
+from aestudy.digests import digest
 from aestudy.models import build_model
 
 
@@ -24,6 +25,11 @@ def load_run(weights_path, image_shape, expected=None):
             "truncated, corrupted or not a trained run of this model); delete it to train "
             "the run again."
         ) from None
+    if run.get("weights_sha256") != digest(run["state_dict"]):
+        raise StudyError(
+            f"weights file {weights_path} fails its checksum (edited or corrupted after "
+            "training); delete it to train the run again."
+        )
     for key, value in (expected or {}).items():
         if run.get(key) != value:
             raise StudyError(
