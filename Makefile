@@ -4,7 +4,7 @@ VENV ?= .venv
 CORES ?= 4
 CONFIG ?= config.yaml
 
-.PHONY: study test
+.PHONY: study test lint
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,3 +16,9 @@ study: $(VENV)/installed
 
 test: $(VENV)/installed
 	$(VENV)/bin/pytest
+
+lint: $(VENV)/installed
+	$(VENV)/bin/snakemake --lint
+	$(VENV)/bin/snakefmt --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

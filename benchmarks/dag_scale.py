@@ -32,8 +32,11 @@ def plan_seconds(workdir, seeds, seeds_with_figures=None, repeats=2):
         tic = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "snakemake", "-n", "--cores", "4", "--configfile", "study.yaml"],
-            cwd=workdir, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         best = min(best, time.perf_counter() - tic)
         jobs = next(
             line.split()[-1] for line in out.stdout.splitlines() if line.startswith("total")
@@ -50,8 +53,9 @@ def main():
     print("|---:|---|---:|---:|")
     for seeds in (1, 10, 100):
         seconds, jobs = plan_seconds(workdir, seeds)
-        print(f"| {10 * seeds} | the first 3 seeds (default) | {jobs} | {seconds:.1f} |",
-              flush=True)  # fmt: skip
+        print(
+            f"| {10 * seeds} | the first 3 seeds (default) | {jobs} | {seconds:.1f} |", flush=True
+        )
     for seeds in (10, 100):
         seconds, jobs = plan_seconds(workdir, seeds, seeds_with_figures=seeds)
         print(f"| {10 * seeds} | every seed | {jobs} | {seconds:.1f} |", flush=True)

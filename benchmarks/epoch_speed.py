@@ -28,11 +28,12 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from aestudy.config import resolve_config  # noqa: E402
-from aestudy.data import read_idx_folder, to_float  # noqa: E402
-from aestudy.losses import vae_loss  # noqa: E402
-from aestudy.models import build_model  # noqa: E402
-from aestudy.steps import batch_loss, flatten_parameters  # noqa: E402
-from aestudy.training import (  # noqa: E402
+from aestudy.data.prepared import read_idx_folder, to_float  # noqa: E402
+from aestudy.kinds import build_model  # noqa: E402
+from aestudy.kinds.vae.model import vae_loss  # noqa: E402
+from aestudy.training.loop import (  # noqa: E402
+    batch_loss,
+    flatten_parameters,
     make_optimizer,
     make_train_step,
     seed_everything,
@@ -126,7 +127,7 @@ def matmul_peak(threads, size=2048, repeats=10):
 def flops_per_epoch(model, kind, images, batch_size):
     x = images[:batch_size]
     with FlopCounterMode(display=False) as counter:
-        loss, _ = batch_loss(model, kind, x, 1.0)
+        loss, _ = batch_loss(model, x)
         loss.backward()
     model.zero_grad(set_to_none=True)
     steps = -(-len(images) // batch_size)
@@ -208,9 +209,10 @@ def main():
     parser.add_argument("--models", nargs="*", default=["ae", "vae", "cnn_ae"])
     parser.add_argument("--check", action="store_true", help="verify both loops compute the same")
     parser.add_argument(
-        "--options", action="store_true",
+        "--options",
+        action="store_true",
         help="also time the optional switch compile",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     seed_everything(0)  # the deterministic-kernel setting the pipeline trains with
@@ -220,11 +222,14 @@ def main():
     )
     workdir = tempfile.mkdtemp()
     fashion = read_idx_folder(FASHION)[0]
-    cifar_like = torch.randint(0, 256, (50_000, 3, 32, 32), dtype=torch.uint8,
-                               generator=torch.Generator().manual_seed(0))  # fmt: skip
+    cifar_like = torch.randint(
+        0, 256, (50_000, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     peak = matmul_peak(args.threads)
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{args.threads} threads; matmul peak {peak:.0f} GFLOP/s")  # fmt: skip
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{args.threads} threads; matmul peak {peak:.0f} GFLOP/s"
+    )
     rows, option_rows = [], []
     for name in args.models:
         spec = config["models"][name]
@@ -240,27 +245,37 @@ def main():
                 same_weights, same_losses, largest = compare_with_course_loop(
                     {**spec, "fused_optimizer": fused}, image_shape, latent_dim, float_images
                 )
-                print(f"# {name}, fused_optimizer {str(fused).lower()}: after 300 identical "
-                      f"batches, weights bit-identical: {same_weights}, batch losses "
-                      f"bit-identical: {same_losses}, largest weight difference {largest:.1e}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"# {name}, fused_optimizer {str(fused).lower()}: after 300 identical "
+                    f"batches, weights bit-identical: {same_weights}, batch losses "
+                    f"bit-identical: {same_losses}, largest weight difference {largest:.1e}",
+                    flush=True,
+                )
 
         loops = epoch_loops(spec, latent_dim, float_images, course_set, args.options)
         times = time_epochs(loops, args.epochs)
-        flops = flops_per_epoch(build_model(spec, image_shape, latent_dim), spec["kind"],
-                                float_images, spec["batch_size"])  # fmt: skip
+        flops = flops_per_epoch(
+            build_model(spec, image_shape, latent_dim),
+            spec["kind"],
+            float_images,
+            spec["batch_size"],
+        )
         share = flops / times["pipeline"] / 1e9 / peak
-        rows.append(f"| {name} | {times['course']:.2f} | {times['pipeline']:.2f} | "
-                    f"{times['course'] / times['pipeline']:.1f}x | {times['bit_identical']:.2f} | "
-                    f"{flops / 1e9:.0f} | {share:.0%} |")  # fmt: skip
+        rows.append(
+            f"| {name} | {times['course']:.2f} | {times['pipeline']:.2f} | "
+            f"{times['course'] / times['pipeline']:.1f}x | {times['bit_identical']:.2f} | "
+            f"{flops / 1e9:.0f} | {share:.0%} |"
+        )
         print(rows[-1], flush=True)
         if args.options:
             option_rows.append(f"| {name} | {times['pipeline']:.2f} | {times['compile']:.2f} |")
     end_peak = matmul_peak(args.threads)
     print(f"\n# matmul peak {peak:.0f} GFLOP/s before, {end_peak:.0f} after\n")
-    print("| model | course loop s/epoch | pipeline s/epoch | speed-up | pipeline with "
-          "fused_optimizer: false | GFLOP/epoch | share of peak |\n"
-          "|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    print(
+        "| model | course loop s/epoch | pipeline s/epoch | speed-up | pipeline with "
+        "fused_optimizer: false | GFLOP/epoch | share of peak |\n"
+        "|---|---:|---:|---:|---:|---:|---:|"
+    )
     print("\n".join(rows))
     if option_rows:
         print("\n| model | pipeline | compile: true |\n|---|---:|---:|")

@@ -19,11 +19,16 @@ from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from aestudy.config import resolve_config  # noqa: E402
-from aestudy.data import read_idx_folder, to_float  # noqa: E402
-from aestudy.losses import mse_loss, vae_loss  # noqa: E402
-from aestudy.models import build_model  # noqa: E402
-from aestudy.steps import flatten_parameters  # noqa: E402
-from aestudy.training import make_optimizer, make_train_step, seed_everything  # noqa: E402
+from aestudy.data.prepared import read_idx_folder, to_float  # noqa: E402
+from aestudy.kinds import build_model  # noqa: E402
+from aestudy.kinds.losses import mse_loss  # noqa: E402
+from aestudy.kinds.vae.model import vae_loss  # noqa: E402
+from aestudy.training.loop import (  # noqa: E402
+    flatten_parameters,
+    make_optimizer,
+    make_train_step,
+    seed_everything,
+)
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -78,8 +83,10 @@ def main():
     images = to_float(read_idx_folder(FASHION)[0])
     image_shape, size = tuple(images.shape[1:]), 64
     steps_per_epoch = -(-len(images) // size)
-    print(f"| model | vmap, {args.seeds} seeds: ms/step | per seed | pipeline, one seed: "
-          "ms/step | per-seed epoch, vmap | per-seed epoch, pipeline |")  # fmt: skip
+    print(
+        f"| model | vmap, {args.seeds} seeds: ms/step | per seed | pipeline, one seed: "
+        "ms/step | per-seed epoch, vmap | per-seed epoch, pipeline |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for name, latent_dim in (("ae", 4), ("vae", 20)):
         spec = config["models"][name]
@@ -100,9 +107,11 @@ def main():
             step, [images[i * size : (i + 1) * size] for i in range(args.steps)]
         )
         per_seed = vectorised / args.seeds
-        print(f"| {name} | {vectorised * 1e3:.2f} | {per_seed * 1e3:.2f} | {single * 1e3:.2f} | "
-              f"{per_seed * steps_per_epoch:.2f} s | {single * steps_per_epoch:.2f} s |",
-              flush=True)  # fmt: skip
+        print(
+            f"| {name} | {vectorised * 1e3:.2f} | {per_seed * 1e3:.2f} | {single * 1e3:.2f} | "
+            f"{per_seed * steps_per_epoch:.2f} s | {single * steps_per_epoch:.2f} s |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

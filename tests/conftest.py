@@ -16,8 +16,10 @@ FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 # `pytest -m "not needs_slurm"` leaves a group out on purpose.
 EXTRAS = {
     "needs_slurm": (
-        lambda: all(shutil.which(t) or Path("/usr/sbin", t).exists()
-                    for t in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "srun")),
+        lambda: all(
+            shutil.which(t) or Path("/usr/sbin", t).exists()
+            for t in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "srun")
+        ),
         "SLURM is not installed (apt-get install slurmctld slurmd slurm-client munge)",
     ),
     "needs_browser": (
@@ -28,7 +30,7 @@ EXTRAS = {
         FASHION_MNIST.is_dir,
         "Debian's dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)",
     ),
-}  # fmt: skip
+}
 
 
 def pytest_runtest_setup(item):
@@ -85,6 +87,15 @@ def planned_jobs(output):
     return [(rule, wildcards) for rule, wildcards in jobs]
 
 
+def model_spec(kind, **settings):
+    """A model's config entry resolved as the pipeline resolves it: the schema's
+    defaults for every key not given."""
+    from aestudy.config import resolve_config
+
+    raw = {"models": {"model": {"kind": kind, **settings}}}
+    return resolve_config(raw, check_paths=False)["models"]["model"]
+
+
 @pytest.fixture(autouse=True)
 def _few_threads():
     torch.set_num_threads(1)
@@ -92,14 +103,14 @@ def _few_threads():
 
 @pytest.fixture(scope="session")
 def digits():
-    from aestudy.data import prepare_dataset
+    from aestudy.data.prepared import prepare_dataset
 
     return prepare_dataset("digits", "digits")
 
 
 @pytest.fixture(scope="session")
 def patches():
-    from aestudy.data import prepare_dataset
+    from aestudy.data.prepared import prepare_dataset
 
     return prepare_dataset("sample_patches", "sample_patches")
 
@@ -108,8 +119,13 @@ def git_checkout(folder):
     """Make `folder` a git repository with one commit; return that commit."""
 
     def git(*args):
-        return subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@localhost",
-                               *args], cwd=folder, check=True, capture_output=True, text=True)  # fmt: skip
+        return subprocess.run(
+            ["git", "-c", "user.name=test", "-c", "user.email=test@localhost", *args],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
 
     git("init", "-q")
     git("add", "-A")

@@ -12,9 +12,9 @@ from figure_pixels import grid_shape, is_a_picture, red_share
 from test_config import BAD, MESSAGE
 
 from aestudy import StudyError
-from aestudy.digests import digest
-from aestudy.runs import load_run
-from conftest import copy_repository, snakemake
+from aestudy.checksums import digest
+from aestudy.evaluation.saved_runs import load_run
+from conftest import copy_repository, model_spec, snakemake
 
 
 @pytest.mark.workflow
@@ -35,12 +35,21 @@ def test_bad_config_through_snakemake_writes_nothing(tmp_path, raw, words):
 
 def save_run(path, digits_shape=(1, 28, 28), latent_dim=3, seed=0):
     """A weights file as train_autoencoder writes it."""
-    from aestudy.models import build_model
+    from aestudy.kinds import build_model
 
-    spec = dict(kind="ae", hidden=[16])
+    spec = model_spec("ae", hidden=[16])
     state_dict = build_model(spec, digits_shape, latent_dim).state_dict()
-    torch.save(dict(state_dict=state_dict, weights_sha256=digest(state_dict), spec=spec,
-                    latent_dim=latent_dim, seed=seed, status="ok"), path)  # fmt: skip
+    torch.save(
+        dict(
+            state_dict=state_dict,
+            weights_sha256=digest(state_dict),
+            spec=spec,
+            latent_dim=latent_dim,
+            seed=seed,
+            status="ok",
+        ),
+        path,
+    )
 
 
 def test_truncated_weights_file_is_named(tmp_path):
@@ -130,7 +139,7 @@ def test_broken_download_leaves_nothing_and_is_retried(monkeypatch, tmp_path):
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert [line.split("  ")[1] for line in sums] == ["MNIST/raw/test", "MNIST/raw/train"]
     prepare_data.main(str(output), "mnist", {"format": "mnist"}, str(folder))
-    from aestudy.data import load_prepared
+    from aestudy.data.prepared import load_prepared
 
     assert load_prepared(output)["train_images"].shape == (20, 1, 28, 28)
     # A downloaded file changed afterwards is named, and nothing is prepared from it.
@@ -187,8 +196,10 @@ def test_the_default_study_without_network_stops_with_one_sentence(tmp_path):
     process = snakemake(workdir, "--cores", "1", check=False, env=closed)
     assert process.returncode == 1
     sentence = "error: dataset '{}' could not be downloaded: the network was unreachable"
-    assert any(sentence.format("mnist") in line or sentence.format("cifar10") in line
-               for line in process.stderr.splitlines())  # fmt: skip
+    assert any(
+        sentence.format("mnist") in line or sentence.format("cifar10") in line
+        for line in process.stderr.splitlines()
+    )
     assert "Traceback" not in process.stderr
     log = next((workdir / "logs/download_dataset").glob("*.log")).read_text().strip()
     assert len(log.splitlines()) == 1 and "config/offline.yaml." in log

@@ -16,9 +16,17 @@ def test_default_study_is_the_course_report():
     config = resolve_config(load("config.yaml"))
     ae, cnn, vae = (config["models"][m] for m in ("ae", "cnn_ae", "vae"))
     assert (ae["dataset"], ae["hidden"], ae["latent_dims"], ae["epochs"]) == (
-        "mnist", [128, 64, 12], [2, 3, 4, 7], 100)  # fmt: skip
+        "mnist",
+        [128, 64, 12],
+        [2, 3, 4, 7],
+        100,
+    )
     assert (cnn["dataset"], cnn["channels"], cnn["latent_dims"], cnn["epochs"]) == (
-        "cifar10", [16, 32], [256], 30)  # fmt: skip
+        "cifar10",
+        [16, 32],
+        [256],
+        30,
+    )
     assert (vae["hidden"], vae["latent_dims"], vae["beta"], vae["epochs"]) == (
         [512],
         [20],
@@ -145,8 +153,10 @@ def test_bad_config_gets_one_sentence_naming_the_key(raw, words):
 
 def test_missing_local_dataset_folder_is_named(tmp_path):
     missing = tmp_path / "nowhere"
-    raw = {"datasets": {"fashion_mnist": {"path": str(missing)}},
-           "models": {"ae": {"kind": "ae", "dataset": "fashion_mnist"}}}  # fmt: skip
+    raw = {
+        "datasets": {"fashion_mnist": {"path": str(missing)}},
+        "models": {"ae": {"kind": "ae", "dataset": "fashion_mnist"}},
+    }
     with pytest.raises(
         StudyError, match=f"datasets.fashion_mnist.path' is '{missing}', which does not exist"
     ):

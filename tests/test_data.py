@@ -10,14 +10,13 @@ import pytest
 import torch
 
 from aestudy import StudyError
-from aestudy.data import (
-    DownloadError,
-    download_dataset,
+from aestudy.data.downloads import DownloadError, download_dataset
+from aestudy.data.prepared import (
     load_prepared,
     prepare_dataset,
     read_cifar10_batches,
     read_idx_folder,
-)  # fmt: skip
+)
 from conftest import FASHION_MNIST
 
 
@@ -102,8 +101,12 @@ def test_idx_folder_missing_or_truncated_file_is_named(tmp_path):
     with pytest.raises(StudyError, match="train-images-idx3-ubyte"):
         read_idx_folder(tmp_path)
     rng = np.random.default_rng(0)
-    for name, shape in [("train-images-idx3-ubyte", (4, 28, 28)), ("train-labels-idx1-ubyte", (4,)),
-                        ("t10k-images-idx3-ubyte", (2, 28, 28)), ("t10k-labels-idx1-ubyte", (2,))]:  # fmt: skip
+    for name, shape in [
+        ("train-images-idx3-ubyte", (4, 28, 28)),
+        ("train-labels-idx1-ubyte", (4,)),
+        ("t10k-images-idx3-ubyte", (2, 28, 28)),
+        ("t10k-labels-idx1-ubyte", (2,)),
+    ]:
         write_idx(tmp_path / name, rng.integers(0, 10, shape), compress=False)
     broken = tmp_path / "t10k-images-idx3-ubyte"
     broken.write_bytes(broken.read_bytes()[:-10])
@@ -115,8 +118,10 @@ def write_cifar_batches(folder, rng):
     folder.mkdir(parents=True)
     batches = {}
     for name, n in [*[(f"data_batch_{i}", 3) for i in range(1, 6)], ("test_batch", 2)]:
-        batch = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                 b"labels": rng.integers(0, 10, n).tolist()}  # fmt: skip
+        batch = {
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            b"labels": rng.integers(0, 10, n).tolist(),
+        }
         (folder / name).write_bytes(pickle.dumps(batch))
         batches[name] = batch
     return batches

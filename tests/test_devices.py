@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from aestudy import devices
+from aestudy.training import devices
 from conftest import REPO
 
 
@@ -48,7 +48,7 @@ CLAIM = """
 import sys, torch
 torch.cuda.is_available = lambda: True
 torch.cuda.device_count = lambda: 4
-from aestudy.devices import claim_device
+from aestudy.training.devices import claim_device
 print(claim_device("auto", sys.argv[1], wait_seconds=0, poll=0.01)[0].index, flush=True)
 sys.stdin.read()
 """
@@ -58,9 +58,14 @@ def test_concurrent_processes_get_different_gpus(tmp_path):
     env = {"PYTHONPATH": str(REPO / "workflow/scripts"), "PATH": "/usr/bin:/bin"}
 
     def start():
-        return subprocess.Popen([sys.executable, "-c", CLAIM, str(tmp_path)], env=env, text=True,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, "-c", CLAIM, str(tmp_path)],
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     # Every job holds its GPU until its stdin closes, so once four have answered all
     # four GPUs are taken, however the processes were scheduled.

@@ -54,7 +54,11 @@ def test_pytorch_is_built_into_one_environment_only():
 
 
 def rules_with_env_and_script():
-    """(rule, environment file, script) for every rule of workflow/rules/."""
+    """(rule, environment file, script) for every rule of workflow/rules/: the named
+    rules as written, and the per-run figure rules that figures.smk makes in a loop
+    (drawn from the model in the PyTorch environment, or from the history)."""
+    from aestudy.figures import FROM_MODEL, RUN_FIGURE_RULES
+
     found = []
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
@@ -62,10 +66,16 @@ def rules_with_env_and_script():
             script = re.search(r'script:\s*"\.\./scripts/([\w.]+)"', block)
             if env and script:
                 found.append((block.split(":")[0], env.group(1), script.group(1)))
+    for figure in RUN_FIGURE_RULES:
+        env = "pytorch.yaml" if figure in FROM_MODEL else "figures.yaml"
+        found.append((f"plot_{figure}", env, f"plot_{figure}.py"))
     return sorted(found)
 
 
-@pytest.mark.parametrize("rule, env, script", rules_with_env_and_script(), ids=lambda v: str(v))
+RULES = rules_with_env_and_script()
+
+
+@pytest.mark.parametrize("rule, env, script", RULES, ids=lambda v: str(v))
 def test_a_rules_script_imports_only_what_its_environment_holds(rule, env, script):
     pins = env_pins(REPO / "envs" / env)
     absent = [MODULES.get(p, p) for p in HEAVY if p not in pins]
@@ -80,5 +90,6 @@ def test_a_rules_script_imports_only_what_its_environment_holds(rule, env, scrip
 
 
 def test_rules_were_found():
-    rules = {rule for rule, _, _ in rules_with_env_and_script()}
+    rules = {rule for rule, _, _ in RULES}
     assert {"train_autoencoder", "aggregate_metrics", "plot_loss_curve", "render_report"} <= rules
+    assert all((REPO / "workflow/scripts" / script).is_file() for _, _, script in RULES)

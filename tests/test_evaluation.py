@@ -1,16 +1,17 @@
 import pytest
 import torch
 
-from aestudy.data import to_float
-from aestudy.evaluation import evaluate_model, iw_log_likelihood
-from aestudy.latent import pca_2d
-from aestudy.losses import bce_per_image, kl_per_image
-from aestudy.models import build_model
-from aestudy.pca import pca_reconstruction_mse
-from aestudy.training import seed_everything, train_autoencoder
+from aestudy.data.prepared import to_float
+from aestudy.evaluation.metrics import evaluate_model
+from aestudy.evaluation.pca_baseline import pca_reconstruction_mse
+from aestudy.figures.latent_views import pca_2d
+from aestudy.kinds import build_model
+from aestudy.kinds.losses import bce_per_image, kl_per_image
+from aestudy.kinds.vae.model import iw_log_likelihood
+from aestudy.training.loop import seed_everything, train_autoencoder
+from conftest import model_spec
 
-VAE = dict(kind="vae", hidden=[64], beta=1.0, epochs=2, batch_size=64,
-           optimizer="adam", lr=1e-3, weight_decay=0.0)  # fmt: skip
+VAE = model_spec("vae", hidden=[64], epochs=2)
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +19,13 @@ def trained_vae(digits):
     seed_everything(0)
     model = build_model(VAE, (1, 28, 28), 4)
     train_autoencoder(
-        model, VAE, to_float(digits["train_images"]), to_float(digits["test_images"]), 0,
+        model,
+        VAE,
+        to_float(digits["train_images"]),
+        to_float(digits["test_images"]),
+        0,
         log=lambda _: None,
-    )  # fmt: skip
+    )
     return model, to_float(digits["test_images"])
 
 
@@ -82,7 +87,7 @@ def test_vae_elbo_agrees_with_an_independent_estimate(trained_vae):
 
 
 def test_ae_metrics_match_direct_computation(digits):
-    model = build_model(dict(kind="ae", hidden=[32]), (1, 28, 28), 3)
+    model = build_model(model_spec("ae", hidden=[32]), (1, 28, 28), 3)
     images = to_float(digits["test_images"])
     metrics = evaluate_model(model, images, seed=0)
     with torch.no_grad():

@@ -64,10 +64,23 @@ def uninterrupted(tmp_path_factory):
 
 
 def start_and_wait_for_checkpoint(workdir, kind):
-    command = [sys.executable, "-m", "snakemake", target(kind), "--cores", "1",
-               "--configfile", "study.yaml"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=workdir, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        target(kind),
+        "--cores",
+        "1",
+        "--configfile",
+        "study.yaml",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=workdir,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     checkpoint = workdir / run_dir(kind) / "checkpoint.pt"
     deadline = time.monotonic() + 180
     while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -113,8 +126,9 @@ def test_killed_training_job_resumes_on_the_next_run(tmp_path, uninterrupted, ki
     straight = uninterrupted(kind)
     workdir = study_copy(tmp_path / "killed-job", kind)
     process = start_and_wait_for_checkpoint(workdir, kind)
-    trainer = subprocess.run(["pgrep", "-s", str(process.pid), "-f", "train_autoencoder"],
-                             capture_output=True, text=True).stdout.split()  # fmt: skip
+    trainer = subprocess.run(
+        ["pgrep", "-s", str(process.pid), "-f", "train_autoencoder"], capture_output=True, text=True
+    ).stdout.split()
     assert trainer, "no training process found"
     for pid in trainer:
         os.kill(int(pid), signal.SIGKILL)

@@ -29,7 +29,7 @@ def expected_grids(settings, image_shape, latent_dim):
         # as near a square as the count allows, with no blank cell
         "samples": next(
             (r, samples // r) for r in range(int(samples**0.5), 0, -1) if samples % r == 0
-        ),  # fmt: skip
+        ),
     }
     if latent_dim == 2:
         grids["manifold"] = (settings["manifold"]["grid"],) * 2
@@ -40,7 +40,7 @@ def expected_grids(settings, image_shape, latent_dim):
 
 def test_every_figure_is_drawn(smoke_study):
     from aestudy.config import resolve_config
-    from aestudy.shapes import IMAGE_SHAPES
+    from aestudy.data.formats import IMAGE_SHAPES
 
     workdir, _ = smoke_study
     config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
@@ -88,9 +88,11 @@ def one_dimensional_study(tmp_path_factory):
     for by path, one of them of the second seed."""
     workdir = copy_repository(tmp_path_factory.mktemp("one-d"))
     (workdir / "one_d.yaml").write_text(yaml.safe_dump(EXTRA_STUDY))
-    targets = ["results/figures/ae/z1/seed0/manifold.png",
-               "results/figures/ae/z1/seed0/latent_space.png",
-               "results/figures/ae/z1/seed1/reconstructions.png"]  # fmt: skip
+    targets = [
+        "results/figures/ae/z1/seed0/manifold.png",
+        "results/figures/ae/z1/seed0/latent_space.png",
+        "results/figures/ae/z1/seed1/reconstructions.png",
+    ]
     snakemake(workdir, *targets, "--cores", "2", "--configfile", "one_d.yaml")
     return workdir
 

@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from aestudy.losses import bce_per_image, kl_per_image, log_normal, mse_loss, vae_loss
+from aestudy.kinds.losses import bce_per_image, kl_per_image, log_normal, mse_loss
+from aestudy.kinds.vae.model import vae_loss
 
 
 def test_mse_is_mean_over_pixels():

@@ -2,14 +2,14 @@ import pytest
 import torch
 from torch import nn
 
-from aestudy.models import ConvAutoencoder, build_model, code_of, count_parameters
-from aestudy.shapes import IMAGE_SHAPES, cnn_bottleneck
+from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.kinds import build_model, count_parameters
+from aestudy.kinds.cnn_ae import cnn_bottleneck
+from aestudy.kinds.cnn_ae.model import ConvAutoencoder
+from conftest import model_spec
 
-DEFAULTS = {
-    "ae": dict(kind="ae", hidden=[128, 64, 12]),
-    "cnn_ae": dict(kind="cnn_ae", channels=[16, 32], bottleneck_kernel=7),
-    "vae": dict(kind="vae", hidden=[512]),
-}
+# The course report's three architectures: the schema's defaults.
+DEFAULTS = {kind: model_spec(kind) for kind in ("ae", "cnn_ae", "vae")}
 
 
 def layer_params(model, types):
@@ -41,10 +41,16 @@ def test_vae_parameter_counts_match_course_report():
 
 @pytest.mark.parametrize(
     "kind, fmt, latent_dim",
-    [("ae", "mnist", 2), ("ae", "cifar10", 7), ("cnn_ae", "cifar10", 256),
-     ("cnn_ae", "fashion_mnist", 64), ("cnn_ae", "cifar10", 64), ("vae", "mnist", 20),
-     ("vae", "cifar10", 3)],
-)  # fmt: skip
+    [
+        ("ae", "mnist", 2),
+        ("ae", "cifar10", 7),
+        ("cnn_ae", "cifar10", 256),
+        ("cnn_ae", "fashion_mnist", 64),
+        ("cnn_ae", "cifar10", 64),
+        ("vae", "mnist", 20),
+        ("vae", "cifar10", 3),
+    ],
+)
 def test_shapes_round_trip(kind, fmt, latent_dim):
     shape = IMAGE_SHAPES[fmt]
     model = build_model(DEFAULTS[kind], shape, latent_dim)
@@ -53,7 +59,7 @@ def test_shapes_round_trip(kind, fmt, latent_dim):
     recon = out[0] if kind == "vae" else out
     assert recon.shape == x.shape
     assert 0 <= recon.min() and recon.max() <= 1
-    code = code_of(model, x)
+    code = model.code(x)
     assert code.shape == (5, latent_dim)
     assert model.decode(code).shape == x.shape
 
@@ -67,15 +73,17 @@ def test_cnn_latent_dim_sets_bottleneck_channels():
 
 @pytest.mark.parametrize(
     "shape, channels, kernel, latent_dim, words",
-    [((3, 32, 32), [16, 32], 7, 102, "multiple"),
-     ((3, 32, 32), [16, 32], 9, 64, "does not fit"),
-     ((1, 28, 28), [16, 32, 64], 7, 64, "halved")],
-)  # fmt: skip
+    [
+        ((3, 32, 32), [16, 32], 7, 102, "multiple"),
+        ((3, 32, 32), [16, 32], 9, 64, "does not fit"),
+        ((1, 28, 28), [16, 32, 64], 7, 64, "halved"),
+    ],
+)
 def test_cnn_sizes_that_do_not_fit_are_rejected(shape, channels, kernel, latent_dim, words):
     with pytest.raises(ValueError, match=words):
         cnn_bottleneck(shape, channels, kernel, latent_dim)
 
 
 def test_second_vae_with_other_width():
-    model = build_model(dict(kind="vae", hidden=[400]), IMAGE_SHAPES["mnist"], 20)
+    model = build_model(model_spec("vae", hidden=[400]), IMAGE_SHAPES["mnist"], 20)
     assert count_parameters(model.encoder) == 784 * 400 + 400

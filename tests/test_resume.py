@@ -4,12 +4,12 @@ import pytest
 import torch
 
 from aestudy import StudyError
-from aestudy.data import to_float
-from aestudy.models import build_model
-from aestudy.training import seed_everything, train_autoencoder
+from aestudy.data.prepared import to_float
+from aestudy.kinds import build_model
+from aestudy.training.loop import seed_everything, train_autoencoder
+from conftest import model_spec
 
-SPEC = dict(kind="vae", hidden=[64], beta=1.0, epochs=4, batch_size=64,
-            optimizer="adam", lr=1e-3, weight_decay=0.0)  # fmt: skip
+SPEC = model_spec("vae", hidden=[64], epochs=4)
 
 
 def quiet(_):
@@ -29,17 +29,29 @@ def test_resumed_run_equals_uninterrupted_run(digits, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
     identity = {"run": "vae z5 seed3"}
     # "Killed" after epoch 2: the first job only gets that far.
-    fresh_run(digits, dict(SPEC, epochs=2), checkpoint_path=checkpoint, checkpoint_every=2,
-              identity=identity)  # fmt: skip
+    fresh_run(
+        digits,
+        dict(SPEC, epochs=2),
+        checkpoint_path=checkpoint,
+        checkpoint_every=2,
+        identity=identity,
+    )
     assert torch.load(checkpoint, weights_only=True)["epoch"] == 2
     lines = []
     seed_everything(3)
     model = build_model(SPEC, (1, 28, 28), 5)
     images = to_float(digits["train_images"][:600])
     resumed_result = train_autoencoder(
-        model, SPEC, images, images[:100], 3, lines.append,
-        checkpoint_path=checkpoint, checkpoint_every=2, identity=identity,
-    )  # fmt: skip
+        model,
+        SPEC,
+        images,
+        images[:100],
+        3,
+        lines.append,
+        checkpoint_path=checkpoint,
+        checkpoint_every=2,
+        identity=identity,
+    )
     assert "resuming from the checkpoint after epoch 2" in lines
     assert sum("epoch" in line and "/4:" in line for line in lines) == 2  # only epochs 3, 4
     for key, value in straight.state_dict().items():
@@ -52,14 +64,28 @@ def test_resumed_run_equals_uninterrupted_run(digits, tmp_path):
 
 def test_checkpoint_of_other_settings_is_set_aside(digits, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
-    fresh_run(digits, dict(SPEC, epochs=1), checkpoint_path=checkpoint, checkpoint_every=1,
-              identity={"lr": 1})  # fmt: skip
+    fresh_run(
+        digits,
+        dict(SPEC, epochs=1),
+        checkpoint_path=checkpoint,
+        checkpoint_every=1,
+        identity={"lr": 1},
+    )
     lines = []
     seed_everything(3)
     model = build_model(SPEC, (1, 28, 28), 5)
     images = to_float(digits["train_images"][:600])
-    train_autoencoder(model, dict(SPEC, epochs=1), images, images[:100], 3, lines.append,
-                      checkpoint_path=checkpoint, checkpoint_every=0, identity={"lr": 2})  # fmt: skip
+    train_autoencoder(
+        model,
+        dict(SPEC, epochs=1),
+        images,
+        images[:100],
+        3,
+        lines.append,
+        checkpoint_path=checkpoint,
+        checkpoint_every=0,
+        identity={"lr": 2},
+    )
     assert any("belongs to other settings" in line for line in lines)
     assert not checkpoint.exists()
 
@@ -67,8 +93,13 @@ def test_checkpoint_of_other_settings_is_set_aside(digits, tmp_path):
 def test_edited_checkpoint_fails_its_checksum(digits, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
     identity = {"run": "vae z5 seed3"}
-    fresh_run(digits, dict(SPEC, epochs=1), checkpoint_path=checkpoint, checkpoint_every=1,
-              identity=identity)  # fmt: skip
+    fresh_run(
+        digits,
+        dict(SPEC, epochs=1),
+        checkpoint_path=checkpoint,
+        checkpoint_every=1,
+        identity=identity,
+    )
     state = torch.load(checkpoint, weights_only=True)
     state["model"]["fc_mean.weight"][0, 0] += 0.5  # still finite, still loadable
     torch.save(state, checkpoint)

@@ -34,8 +34,13 @@ def cluster(tmp_path_factory):
     base = tmp_path_factory.mktemp("slurm")
     env = dict(os.environ, BASE=str(base), PATH=os.environ["PATH"] + ":/usr/sbin:/sbin")
     try:
-        started = subprocess.run(["bash", SCRIPTS / "start_cluster.sh"], env=env,
-                                 capture_output=True, text=True, timeout=120)  # fmt: skip
+        started = subprocess.run(
+            ["bash", SCRIPTS / "start_cluster.sh"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert started.returncode == 0, started.stdout + started.stderr
         yield base
     finally:
@@ -50,13 +55,24 @@ def rows(path):
 def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     workdir = copy_repository(tmp_path / "cluster-run")
     process = snakemake(
-        workdir, "results/tables/metrics.csv", "--verbose",
-        "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml",
+        workdir,
+        "results/tables/metrics.csv",
+        "--verbose",
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "config/smoke.yaml",
         # This test cluster keeps no accounting: squeue answers for job states (see the
         # profile), and quick status checks keep the test short.
-        "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
-        "--jobs", "4", "--latency-wait", "5",
-    )  # fmt: skip
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--jobs",
+        "4",
+        "--latency-wait",
+        "5",
+    )
     runs = sorted((workdir / "results/runs").glob("*/z*/seed*/metrics.json"))
     assert len(runs) == 12
     job_ids = set()
@@ -70,8 +86,11 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     assert len(job_ids) == 12  # one SLURM job per training run
     # What the profile and the study's compute settings promise reaches sbatch:
     # threads, memory, run time, the GPU, and requeueing after preemption.
-    calls = [line.split("--wrap")[0] for line in process.stderr.splitlines()
-             if line.startswith("sbatch call:")]  # fmt: skip
+    calls = [
+        line.split("--wrap")[0]
+        for line in process.stderr.splitlines()
+        if line.startswith("sbatch call:")
+    ]
     train = [c for c in calls if "--comment rule_train_autoencoder_" in c]
     evaluate = [c for c in calls if "--comment rule_evaluate_run_" in c]
     assert len(train) == len(evaluate) == 12

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aestudy.tables import mean_std, summarize
+from aestudy.report.tables import mean_std, summarize
+from conftest import REPO
 
 DATA = Path(__file__).parent / "data" / "tables"
 EXPECTED = DATA / "expected"
@@ -28,6 +29,7 @@ def aggregated(tmp_path_factory):
         summary_csv=out / "summary.csv",
         summary_md=out / "summary.md",
         compute_csv=out / "compute.csv",
+        text_path=REPO / "report/text/en.yaml",
         log=lambda message: None,
     )
     return out
@@ -57,8 +59,11 @@ def test_summary_has_the_same_cells(aggregated):
 def test_summary_markdown_has_the_same_cells(aggregated):
     def cells(path):
         lines = path.read_text().splitlines()
-        return [[c.strip() for c in line.strip("|").split("|")] for i, line in enumerate(lines)
-                if i != 1]  # fmt: skip
+        return [
+            [c.strip() for c in line.strip("|").split("|")]
+            for i, line in enumerate(lines)
+            if i != 1
+        ]
 
     assert cells(aggregated / "summary.md") == cells(EXPECTED / "summary.md")
 
@@ -79,10 +84,25 @@ def test_diverged_runs_are_counted_not_averaged(aggregated):
 
 def test_a_group_whose_runs_all_diverged_reads_diverged():
     runs = pd.DataFrame(
-        [dict(model="m", kind="ae", dataset="d", latent_dim=2, seed=s, status="diverged",
-              iw_samples=None, test_mse=None, test_bce=None, elbo=None,
-              elbo_reconstruction=None, kl=None, iw_ll=None) for s in range(2)]
-    )  # fmt: skip
+        [
+            dict(
+                model="m",
+                kind="ae",
+                dataset="d",
+                latent_dim=2,
+                seed=s,
+                status="diverged",
+                iw_samples=None,
+                test_mse=None,
+                test_bce=None,
+                elbo=None,
+                elbo_reconstruction=None,
+                kl=None,
+                iw_ll=None,
+            )
+            for s in range(2)
+        ]
+    )
     (row,) = summarize(runs, {}).to_dict("records")
     assert (row["runs"], row["diverged"]) == (2, 2)
     assert mean_std(row, "test_mse") == "diverged"

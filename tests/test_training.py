@@ -1,16 +1,12 @@
 import pytest
 import torch
 
-from aestudy.data import to_float
-from aestudy.models import build_model
-from aestudy.training import evaluate_loss, seed_everything, train_autoencoder
+from aestudy.data.prepared import to_float
+from aestudy.kinds import build_model
+from aestudy.training.loop import evaluate_loss, seed_everything, train_autoencoder
+from conftest import model_spec
 
-COMMON = dict(epochs=1, batch_size=32, optimizer="adam", lr=1e-3, weight_decay=0.0)
-SPECS = {
-    "ae": dict(kind="ae", hidden=[128, 64, 12], **COMMON),
-    "cnn_ae": dict(kind="cnn_ae", channels=[16, 32], bottleneck_kernel=7, **COMMON),
-    "vae": dict(kind="vae", hidden=[512], beta=1.0, **COMMON),
-}
+SPECS = {kind: model_spec(kind, epochs=1, batch_size=32) for kind in ("ae", "cnn_ae", "vae")}
 
 
 def quiet(_):
@@ -24,9 +20,9 @@ def test_a_few_steps_lower_the_loss(kind, digits, patches):
     spec = SPECS[kind]
     seed_everything(0)
     model = build_model(spec, tuple(images.shape[1:]), 4 if kind != "cnn_ae" else 64)
-    before = evaluate_loss(model, kind, images, beta=1.0)
+    before = evaluate_loss(model, images)
     result = train_autoencoder(model, {**spec, "epochs": 3}, images, images[:64], 0, quiet)
-    after = evaluate_loss(model, kind, images, beta=1.0)
+    after = evaluate_loss(model, images)
     assert result["status"] == "ok" and result["epochs_completed"] == 3
     assert after < 0.9 * before
     assert [row["epoch"] for row in result["history"]] == [1, 2, 3]

@@ -60,10 +60,10 @@ def read_rows(path):
 def untrained_test_mse(workdir, model, latent_dim, seed):
     """Test MSE of the run's model as initialised, before any training step."""
     from aestudy.config import resolve_config
-    from aestudy.data import load_prepared, to_float
-    from aestudy.evaluation import evaluate_model
-    from aestudy.models import build_model
-    from aestudy.training import seed_everything
+    from aestudy.data.prepared import load_prepared, to_float
+    from aestudy.evaluation.metrics import evaluate_model
+    from aestudy.kinds import build_model
+    from aestudy.training.loop import seed_everything
 
     spec = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
     spec = spec["models"][model]
@@ -133,8 +133,11 @@ def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
     summary = read_rows(workdir / "results/tables/summary.csv")
     assert len(summary) == 6
     for row in summary:
-        values = [float(r["test_mse"]) for r in runs
-                  if (r["model"], r["latent_dim"]) == (row["model"], row["latent_dim"])]  # fmt: skip
+        values = [
+            float(r["test_mse"])
+            for r in runs
+            if (r["model"], r["latent_dim"]) == (row["model"], row["latent_dim"])
+        ]
         assert row["runs"] == "2" and row["diverged"] == "0"
         assert float(row["test_mse_mean"]) == pytest.approx(sum(values) / 2)
         assert float(row["test_mse_std"]) == pytest.approx(
@@ -203,8 +206,9 @@ def test_local_jobs_never_take_more_cpus_than_the_machine_has(tmp_path):
     study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
     study["compute"]["train"]["threads"] = cpus + 6
     (workdir / "wide.yaml").write_text(yaml.safe_dump(study))
-    process = snakemake(workdir, "results/data/digits.pt", "--cores", str(cpus + 2),
-                        "--configfile", "wide.yaml")  # fmt: skip
+    process = snakemake(
+        workdir, "results/data/digits.pt", "--cores", str(cpus + 2), "--configfile", "wide.yaml"
+    )
     assert f'Provided resources: cpus=Resource("cpus", {cpus})' in process.stderr
     plan = snakemake(workdir, "-n", "--cores", str(cpus + 2), "--configfile", "wide.yaml").stdout
     threads = {
@@ -226,8 +230,15 @@ def test_the_workflow_runs_from_another_directory(smoke_study, tmp_path):
     # The report is rendered there from the smoke study's results.
     shutil.copytree(workdir / "results", elsewhere / "results")
     (elsewhere / "results/report/index.html").unlink()
-    process = snakemake(elsewhere, "-s", snakefile, "--configfile",
-                        str(workdir / "config/smoke.yaml"), "--cores", "2")  # fmt: skip
+    process = snakemake(
+        elsewhere,
+        "-s",
+        snakefile,
+        "--configfile",
+        str(workdir / "config/smoke.yaml"),
+        "--cores",
+        "2",
+    )
     finished = [line for line in process.stderr.splitlines() if "Finished jobid" in line]
     assert len(finished) == 2 and "render_report" in finished[0]  # and the target rule `all`
     html = (elsewhere / "results/report/index.html").read_text(encoding="utf-8")

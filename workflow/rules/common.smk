@@ -2,11 +2,15 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
-from aestudy import MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES, StudyError
+from aestudy import StudyError, layout
 from aestudy.config import resolve_config
-from aestudy.shapes import is_downloaded
+from aestudy.data.formats import is_downloaded
+from aestudy.figures import FROM_MODEL, MODEL_FIGURES, RUN_FIGURE_RULES
+from aestudy.kinds import kind_of
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
 try:
@@ -17,15 +21,24 @@ config.clear()
 config.update(_resolved)
 
 
+def workflow_file(path):
+    """A file that ships with the workflow (`path` from the Snakefile's folder), as a
+    path relative to the working directory: found from any directory, and the same
+    path for the same arrangement, so moving both together reruns nothing."""
+    return os.path.relpath(Path(workflow.basedir) / path)
+
+
+# The words of the report's language; figures take theirs from here too.
+WORDS_FILE = workflow_file(f"report/text/{config['report']['language']}.yaml")
+with open(WORDS_FILE, encoding="utf-8") as _handle:
+    WORDS = yaml.safe_load(_handle)
+
+
 wildcard_constraints:
     dataset="[A-Za-z][A-Za-z0-9_]*",
     model="[A-Za-z][A-Za-z0-9_]*",
     latent_dim="[0-9]+",
     seed="[0-9]+",
-
-
-RUN_DIR = "results/runs/{model}/z{latent_dim}/seed{seed}"
-TRAIN_BENCHMARK = "results/benchmarks/train/{model}/z{latent_dim}/seed{seed}.tsv"
 
 
 def runs():
@@ -38,34 +51,33 @@ def runs():
     ]
 
 
-def run_files(pattern):
-    return [pattern.format(**run) for run in runs()]
+def run_identity(wildcards):
+    """The run a job belongs to, as data for its script."""
+    return dict(
+        model=wildcards.model,
+        latent_dim=int(wildcards.latent_dim),
+        seed=int(wildcards.seed),
+    )
 
 
-def pca_baselines():
+def pca_baselines(models=None):
     pairs = {
         (spec["dataset"], latent_dim)
-        for spec in config["models"].values()
+        for name, spec in config["models"].items()
+        if models is None or name in models
         for latent_dim in spec["latent_dims"]
     }
-    return [
-        f"results/baselines/pca/{dataset}/z{latent_dim}.json"
-        for dataset, latent_dim in sorted(pairs)
-    ]
+    return [layout.pca_baseline(*pair) for pair in sorted(pairs)]
 
 
 def download_folder(wildcards):
     """The download a dataset is prepared from; none for embedded or local data."""
     dataset = config["datasets"][wildcards.dataset]
-    return (
-        [f"results/data/downloads/{wildcards.dataset}"]
-        if is_downloaded(dataset)
-        else []
-    )
+    return [layout.download_folder(wildcards.dataset)] if is_downloaded(dataset) else []
 
 
 def dataset_file(wildcards):
-    return f"results/data/{config['models'][wildcards.model]['dataset']}.pt"
+    return layout.dataset_file(config["models"][wildcards.model]["dataset"])
 
 
 def training_spec(wildcards):
@@ -75,17 +87,27 @@ def training_spec(wildcards):
     return {k: v for k, v in spec.items() if k not in ("latent_dims", "seeds")}
 
 
-# Snakemake counts --cores, not the machine's CPUs: `--cores 4` on a 2-core laptop
-# would run two 2-thread jobs at once. Locally, every job also takes `cpus`
-# equal to its threads, and `cpus` is capped at the CPUs this process may use.
-# (On a cluster each job gets its own CPUs, so no cap applies.) Rules give `cpus`
-# as a number, not a function: a function per job slows the planning of big studies.
-LOCAL_CPUS = len(os.sched_getaffinity(0)) if workflow.local_exec else None
-if LOCAL_CPUS and "cpus" not in workflow.global_resources:
-    workflow.register_resource("cpus", LOCAL_CPUS)
+def local_cpu_cap():
+    """Works around Snakemake counting --cores, not the machine's CPUs: `--cores 4`
+    on a 2-core laptop would run two 2-thread jobs at once. Locally every job also
+    takes a `cpus` resource equal to its threads, and `cpus` is capped at the CPUs
+    this process may use; on a cluster each job gets its own CPUs, so no cap. There
+    is no public API for either half, so this one function uses Snakemake's
+    `workflow.local_exec`, `global_resources` and `register_resource`."""
+    if not workflow.local_exec:
+        return None
+    cpus = len(os.sched_getaffinity(0))
+    if "cpus" not in workflow.global_resources:
+        workflow.register_resource("cpus", cpus)
+    return cpus
+
+
+LOCAL_CPUS = local_cpu_cap()
 
 
 def resource(rule_name, key):
+    """A rule's resource from compute.<rule_name>. Rules give `cpus` as a number, not
+    a function: a function per job slows the planning of big studies."""
     value = config["compute"][rule_name][key]
     if key == "threads" and LOCAL_CPUS:
         return min(value, LOCAL_CPUS)
@@ -97,15 +119,18 @@ def job_device(rule_name):
     return config["compute"]["device"] if resource(rule_name, "gpu") > 0 else "cpu"
 
 
-FIGURE_DIR = "results/figures/{model}/z{latent_dim}/seed{seed}"
-
-
-def figure_settings(kind):
+def figure_settings(figure):
     """A figure kind's slice of the config, with the settings all figures share."""
     figures = config["figures"]
     return dict(
-        dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[kind]
+        dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[figure]
     )
+
+
+def figure_words(figure):
+    """A figure kind's words, with those every per-run figure shares."""
+    words = WORDS["figure_words"]
+    return dict(words[figure], run=words["run"], diverged=words["diverged"])
 
 
 def runs_with_figures():
@@ -119,41 +144,31 @@ def runs_with_figures():
     ]
 
 
-def run_figure_files():
-    files = []
+def run_figures():
+    """Every per-run figure the report shows, as (identity, file)."""
+    figures = []
     for run in runs_with_figures():
-        manifold = run["latent_dim"] <= MANIFOLD_MAX_LATENT_DIM
-        kinds = list(RUN_FIGURES) + (["manifold"] if manifold else [])
-        files += [f"{FIGURE_DIR}/{kind}.png".format(**run) for kind in kinds]
-    return files
+        spec = config["models"][run["model"]]
+        for figure in kind_of(spec).run_figures(run["latent_dim"]):
+            figures.append((dict(run, figure=figure), layout.run_figure(figure, **run)))
+    return figures
 
 
 def model_figure_files():
     return [
-        f"results/figures/{model}/latent_dim_sweep.png" for model in config["models"]
+        layout.model_figure(figure, model)
+        for model in config["models"]
+        for figure in MODEL_FIGURES
     ]
 
 
 def model_metrics(wildcards):
     return [
-        f"{RUN_DIR}/metrics.json".format(**run)
+        layout.run_file("metrics.json", **run)
         for run in runs()
         if run["model"] == wildcards.model
     ]
 
 
 def model_pca_baselines(wildcards):
-    spec = config["models"][wildcards.model]
-    return [
-        f"results/baselines/pca/{spec['dataset']}/z{latent_dim}.json"
-        for latent_dim in spec["latent_dims"]
-    ]
-
-
-def run_figure_labels(figure):
-    return {
-        "model": "{model}",
-        "latent dim": "{latent_dim}",
-        "seed": "{seed}",
-        "figure": figure,
-    }
+    return pca_baselines(models=[wildcards.model])

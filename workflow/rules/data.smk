@@ -1,8 +1,8 @@
 rule download_dataset:
     output:
-        directory("results/data/downloads/{dataset}"),
+        directory(layout.download_folder()),
     log:
-        "logs/download_dataset/{dataset}.log",
+        layout.log("download_dataset/{dataset}"),
     conda:
         "../../envs/pytorch.yaml"
     resources:
@@ -18,9 +18,9 @@ rule prepare_data:
     input:
         downloads=download_folder,
     output:
-        "results/data/{dataset}.pt",
+        layout.dataset_file(),
     log:
-        "logs/prepare_data/{dataset}.log",
+        layout.log("prepare_data/{dataset}"),
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("prepare_data", "threads")

@@ -1,11 +1,11 @@
 rule evaluate_run:
     input:
         dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
+        weights=layout.run_file("model.pt"),
     output:
-        f"{RUN_DIR}/metrics.json",
+        layout.run_file("metrics.json"),
     log:
-        "logs/evaluate/{model}/z{latent_dim}/seed{seed}.log",
+        layout.run_log("evaluate"),
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
@@ -16,6 +16,7 @@ rule evaluate_run:
         runtime=resource("evaluate", "runtime"),
     params:
         evaluation=config["evaluation"],
+        run=run_identity,
         device=job_device("evaluate"),
     script:
         "../scripts/evaluate_run.py"
@@ -23,11 +24,11 @@ rule evaluate_run:
 
 rule pca_baseline:
     input:
-        "results/data/{dataset}.pt",
+        layout.dataset_file(),
     output:
-        "results/baselines/pca/{dataset}/z{latent_dim}.json",
+        layout.pca_baseline(),
     log:
-        "logs/pca_baseline/{dataset}/z{latent_dim}.log",
+        layout.log("pca_baseline/{dataset}/z{latent_dim}"),
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
@@ -41,21 +42,23 @@ rule pca_baseline:
 
 rule aggregate_metrics:
     input:
-        metrics=run_files(f"{RUN_DIR}/metrics.json"),
+        metrics=[layout.run_file("metrics.json", **run) for run in runs()],
         pca=pca_baselines(),
-        benchmarks=run_files(TRAIN_BENCHMARK),
+        benchmarks=[layout.train_benchmark(**run) for run in runs()],
+        # the table headings of summary.md, in English whatever the report's language
+        text=workflow_file("report/text/en.yaml"),
     output:
-        metrics="results/tables/metrics.csv",
-        compute="results/tables/compute.csv",
+        metrics=layout.TABLES["metrics"],
+        compute=layout.TABLES["compute"],
         summary_csv=report(
-            "results/tables/summary.csv",
+            layout.TABLES["summary_csv"],
             caption="../../report/captions/summary.rst",
             category="tables",
             labels={"table": "summary over seeds"},
         ),
-        summary_md="results/tables/summary.md",
+        summary_md=layout.TABLES["summary_md"],
     log:
-        "logs/aggregate_metrics.log",
+        layout.log("aggregate_metrics"),
     conda:
         "../../envs/tables.yaml"
     script:

@@ -1,167 +1,53 @@
-# One rule per figure kind; each gets only its own settings through params, so
-# changing one kind's setting rebuilds that kind (and the report) and nothing else.
+# Per-run figures: one rule per figure kind, all made by one function. Each gets
+# only its own settings and words through params, so changing one kind's setting
+# rebuilds that kind (and the report) and nothing else. Figures drawn from the
+# trained model share the training environment; the others need no PyTorch.
+FROM_HISTORY = dict(history=layout.run_file("history.csv"))
+FROM_MODEL_INPUTS = dict(dataset=dataset_file, weights=layout.run_file("model.pt"))
 
 
-rule plot_loss_curve:
-    input:
-        history=f"{RUN_DIR}/history.csv",
-    output:
-        report(
-            f"{FIGURE_DIR}/loss_curve.png",
-            caption="../../report/captions/loss_curve.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("loss curve"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/loss_curve.log",
-    conda:
-        "../../envs/figures.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        kind=lambda wildcards: config["models"][wildcards.model]["kind"],
-        settings=figure_settings("loss_curve"),
-    script:
-        "../scripts/plot_loss_curve.py"
+for figure in RUN_FIGURE_RULES:
 
-
-rule plot_reconstructions:
-    input:
-        dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
-    output:
-        report(
-            f"{FIGURE_DIR}/reconstructions.png",
-            caption="../../report/captions/reconstructions.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("reconstructions"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/reconstructions.log",
-    conda:
-        "../../envs/pytorch.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        settings=figure_settings("reconstructions"),
-    script:
-        "../scripts/plot_reconstructions.py"
-
-
-rule plot_latent_space:
-    input:
-        dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
-    output:
-        report(
-            f"{FIGURE_DIR}/latent_space.png",
-            caption="../../report/captions/latent_space.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("latent space"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/latent_space.log",
-    conda:
-        "../../envs/pytorch.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        settings=figure_settings("latent_space"),
-    script:
-        "../scripts/plot_latent_space.py"
-
-
-rule plot_interpolation:
-    input:
-        dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
-    output:
-        report(
-            f"{FIGURE_DIR}/interpolation.png",
-            caption="../../report/captions/interpolation.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("interpolation"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/interpolation.log",
-    conda:
-        "../../envs/pytorch.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        settings=figure_settings("interpolation"),
-    script:
-        "../scripts/plot_interpolation.py"
-
-
-rule plot_samples:
-    input:
-        dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
-    output:
-        report(
-            f"{FIGURE_DIR}/samples.png",
-            caption="../../report/captions/samples.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("samples"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/samples.log",
-    conda:
-        "../../envs/pytorch.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        settings=figure_settings("samples"),
-    script:
-        "../scripts/plot_samples.py"
-
-
-rule plot_manifold:
-    input:
-        dataset=dataset_file,
-        weights=f"{RUN_DIR}/model.pt",
-    output:
-        report(
-            f"{FIGURE_DIR}/manifold.png",
-            caption="../../report/captions/manifold.rst",
-            category="{model}",
-            subcategory="z{latent_dim}",
-            labels=run_figure_labels("manifold"),
-        ),
-    log:
-        "logs/figures/{model}/z{latent_dim}/seed{seed}/manifold.log",
-    conda:
-        "../../envs/pytorch.yaml"
-    threads: resource("figures", "threads")
-    resources:
-        cpus=resource("figures", "threads"),
-        mem_mb=resource("figures", "mem_mb"),
-        runtime=resource("figures", "runtime"),
-    params:
-        settings=figure_settings("manifold"),
-    script:
-        "../scripts/plot_manifold.py"
+    rule:
+        name:
+            f"plot_{figure}"
+        input:
+            **(FROM_MODEL_INPUTS if figure in FROM_MODEL else FROM_HISTORY),
+        output:
+            report(
+                layout.run_figure(figure),
+                caption=f"../../report/captions/{figure}.rst",
+                category="{model}",
+                subcategory="z{latent_dim}",
+                labels={
+                    "model": "{model}",
+                    "latent dim": "{latent_dim}",
+                    "seed": "{seed}",
+                    "figure": figure.replace("_", " "),
+                },
+            ),
+        log:
+            layout.run_figure_log(figure),
+        conda:
+            "../../envs/pytorch.yaml"
+            if figure in FROM_MODEL
+            else "../../envs/figures.yaml"
+        threads: resource("figures", "threads")
+        resources:
+            cpus=resource("figures", "threads"),
+            mem_mb=resource("figures", "mem_mb"),
+            runtime=resource("figures", "runtime"),
+        params:
+            settings=figure_settings(figure),
+            words=figure_words(figure),
+            run=run_identity,
+            kind=lambda wildcards: config["models"][wildcards.model]["kind"],
+            dataset=lambda wildcards: config["models"][wildcards.model]["dataset"],
+            figure=figure,
+        script:
+            # Through params, not the loop variable: Snakemake reads `script:` again
+            # when a job runs, when `figure` holds the loop's last value.
+            "../scripts/plot_{params.figure}.py"
 
 
 rule plot_latent_dim_sweep:
@@ -170,14 +56,14 @@ rule plot_latent_dim_sweep:
         pca=model_pca_baselines,
     output:
         report(
-            "results/figures/{model}/latent_dim_sweep.png",
+            layout.model_figure("latent_dim_sweep"),
             caption="../../report/captions/latent_dim_sweep.rst",
             category="{model}",
             subcategory="all latent sizes",
             labels={"model": "{model}", "figure": "metrics against latent size"},
         ),
     log:
-        "logs/figures/{model}/latent_dim_sweep.log",
+        layout.log("figures/{model}/latent_dim_sweep"),
     conda:
         "../../envs/figures.yaml"
     threads: resource("figures", "threads")
@@ -187,5 +73,6 @@ rule plot_latent_dim_sweep:
         runtime=resource("figures", "runtime"),
     params:
         settings=figure_settings("latent_dim_sweep"),
+        words=WORDS["figure_words"]["latent_dim_sweep"],
     script:
         "../scripts/plot_latent_dim_sweep.py"

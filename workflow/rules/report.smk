@@ -1,24 +1,23 @@
 rule render_report:
     input:
-        metrics="results/tables/metrics.csv",
-        compute="results/tables/compute.csv",
+        metrics=layout.TABLES["metrics"],
+        compute=layout.TABLES["compute"],
         pca=pca_baselines(),
-        figures=run_figure_files(),
+        figures=[file for _, file in run_figures()],
         sweeps=model_figure_files(),
         # Files of the workflow, not of the study: found beside the Snakefile, so
         # that `snakemake -s path/to/Snakefile` works from any directory.
-        template=workflow.source_path("../../report/template.html"),
-        style=workflow.source_path("../../report/style.css"),
-        text=workflow.source_path(
-            f"../../report/text/{config['report']['language']}.yaml"
-        ),
+        template=workflow_file("report/template.html"),
+        style=workflow_file("report/style.css"),
+        text=WORDS_FILE,
     output:
-        "results/report/index.html",
+        layout.REPORT,
     log:
-        "logs/render_report.log",
+        layout.log("render_report"),
     conda:
         "../../envs/pytorch.yaml"
     params:
+        figures=[identity for identity, _ in run_figures()],
         specs=config["models"],
         datasets=config["datasets"],
         settings=config["report"],

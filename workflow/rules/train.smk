@@ -2,12 +2,12 @@ rule train_autoencoder:
     input:
         dataset=dataset_file,
     output:
-        weights=f"{RUN_DIR}/model.pt",
-        history=f"{RUN_DIR}/history.csv",
+        weights=layout.run_file("model.pt"),
+        history=layout.run_file("history.csv"),
     log:
-        "logs/train/{model}/z{latent_dim}/seed{seed}.log",
+        layout.run_log("train"),
     benchmark:
-        TRAIN_BENCHMARK
+        layout.train_benchmark()
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("train", "threads")
@@ -21,6 +21,8 @@ rule train_autoencoder:
         checkpoint_every=config["compute"]["checkpoint_every"],
     params:
         spec=training_spec,
+        run=run_identity,
+        checkpoint=layout.run_file("checkpoint.pt"),
         device=job_device("train"),
     script:
         "../scripts/train_autoencoder.py"

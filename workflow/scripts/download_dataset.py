@@ -1,7 +1,7 @@
 """Download one dataset with torchvision into results/data/downloads/{dataset}."""
 
-from aestudy.data import download_dataset
-from aestudy.jobs import run_job
+from aestudy.data.downloads import download_dataset
+from aestudy.entry import run_job
 
 
 def main(folder, name, fmt, log=print):

@@ -4,46 +4,57 @@ import math
 
 import torch
 
-from aestudy.atomic import write_json
-from aestudy.data import load_prepared, to_float
-from aestudy.devices import claim_device
-from aestudy.evaluation import evaluate_model
-from aestudy.jobs import run_job
-from aestudy.runs import expected_run, load_run
+from aestudy.atomic_files import write_json
+from aestudy.data.prepared import load_prepared, to_float
+from aestudy.entry import run_job
+from aestudy.evaluation.metrics import evaluate_model
+from aestudy.evaluation.saved_runs import load_run
+from aestudy.kinds import kind_of
+from aestudy.training.devices import claim_device
 
 
-def main(dataset_path, weights_path, metrics_path, model_name, iw_samples, batch_size,
-         threads=1, device="auto", log=print):  # fmt: skip
+def main(
+    dataset_path,
+    weights_path,
+    metrics_path,
+    run,
+    iw_samples,
+    batch_size,
+    threads=1,
+    device="auto",
+    log=print,
+):
+    """`run` is the run's identity: {model, latent_dim, seed}."""
     torch.set_num_threads(threads)
     device, _ = claim_device(device)
     data = load_prepared(dataset_path)
-    model, run = load_run(
-        weights_path, tuple(data["test_images"].shape[1:]), expected_run(weights_path)
-    )
+    expected = {"latent_dim": run["latent_dim"], "seed": run["seed"]}
+    model, record = load_run(weights_path, tuple(data["test_images"].shape[1:]), expected)
     model.to(device)
     metrics = evaluate_model(
-        model, to_float(data["test_images"], device), run["seed"], iw_samples, batch_size
+        model, to_float(data["test_images"], device), record["seed"], iw_samples, batch_size
     )
-    spec = run["spec"]
-    record = dict(
+    spec = record["spec"]
+    result = dict(
         dataset=data["name"],
-        model=model_name,
+        model=run["model"],
         kind=spec["kind"],
-        latent_dim=run["latent_dim"],
-        seed=run["seed"],
+        latent_dim=record["latent_dim"],
+        seed=record["seed"],
         epochs=spec["epochs"],
-        epochs_completed=run["epochs_completed"],
-        params=run["params"],
-        iw_samples=iw_samples if spec["kind"] == "vae" else None,
-        status=run["status"],
-        diverged_epoch=run["diverged_epoch"],
-        seconds=run["seconds"],
-        device=run["device"],
-        provenance=run.get("provenance"),
+        epochs_completed=record["epochs_completed"],
+        params=record["params"],
+        # K, where the kind has an importance-weighted estimate
+        iw_samples=iw_samples if "iw_ll" in kind_of(spec).metrics else None,
+        status=record["status"],
+        diverged_epoch=record["diverged_epoch"],
+        seconds=record["seconds"],
+        device=record["device"],
+        provenance=record.get("provenance"),
         **{k: (v if v is None or math.isfinite(v) else None) for k, v in metrics.items()},
     )
-    log(" ".join(f"{k}={v}" for k, v in record.items()))
-    write_json(metrics_path, record)
+    log(" ".join(f"{k}={v}" for k, v in result.items()))
+    write_json(metrics_path, result)
 
 
 if "snakemake" in globals():
@@ -53,7 +64,7 @@ if "snakemake" in globals():
         dataset_path=snakemake.input.dataset,
         weights_path=snakemake.input.weights,
         metrics_path=snakemake.output[0],
-        model_name=snakemake.wildcards.model,
+        run=snakemake.params.run,
         iw_samples=snakemake.params.evaluation["iw_samples"],
         batch_size=snakemake.params.evaluation["batch_size"],
         threads=snakemake.threads,

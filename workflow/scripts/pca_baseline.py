@@ -2,10 +2,10 @@
 
 import torch
 
-from aestudy.atomic import write_json
-from aestudy.data import load_prepared, to_float
-from aestudy.jobs import run_job
-from aestudy.pca import pca_reconstruction_mse
+from aestudy.atomic_files import write_json
+from aestudy.data.prepared import load_prepared, to_float
+from aestudy.entry import run_job
+from aestudy.evaluation.pca_baseline import pca_reconstruction_mse
 
 
 def main(dataset_path, latent_dim, output, threads=1, log=print):

@@ -1,32 +1,37 @@
-"""Per model: test MSE (and for the VAE the ELBO) against latent_dim, mean ± std
-over the seeds that finished, with the PCA baseline as a line."""
+"""Per model: test MSE (and the ELBO where the kind has one) against latent_dim,
+mean ± std over the seeds that finished, with the PCA baseline as a line."""
 
-from aestudy import figures
-from aestudy.jobs import run_job
-from aestudy.tables import read_json, read_pca, records, run_table, summarize
+from aestudy.entry import run_job
+from aestudy.figures import plots
+from aestudy.report.tables import read_json, read_pca, records, run_table, summarize
 
 
-def main(metrics_paths, pca_paths, output, model_name, settings, log=print):
+def main(metrics_paths, pca_paths, output, model_name, settings, words, log=print):
     runs = run_table([read_json(p) for p in metrics_paths])
     rows = records(summarize(runs, read_pca(pca_paths)).sort_values("latent_dim"))
     dims = [r["latent_dim"] for r in rows]
 
-    def panel(metric, ylabel, baseline=None):
+    def panel(metric, baseline=None):
         return dict(
-            dims=dims, ylabel=ylabel, baseline=baseline, baseline_label="PCA, same size",
+            dims=dims,
+            ylabel=words["ylabel"][metric],
+            baseline=baseline,
             means=[_nan(r[f"{metric}_mean"]) for r in rows],
             stds=[r[f"{metric}_std"] or 0.0 for r in rows],
-        )  # fmt: skip
+        )
 
-    panels = [panel("test_mse", "test MSE per pixel", [_nan(r["pca_mse"]) for r in rows])]
-    if rows[0]["kind"] == "vae":
-        panels.append(panel("elbo", "test ELBO per image (nats)"))
+    panels = [panel("test_mse", [_nan(r["pca_mse"]) for r in rows])]
+    if any(r["elbo_mean"] is not None for r in rows):  # kinds with a likelihood
+        panels.append(panel("elbo"))
     diverged = sum(r["diverged"] for r in rows)
-    note = f" ({diverged} diverged runs left out)" if diverged else ""
-    figures.metric_vs_latent_dim(
-        panels, output, title=f"{model_name} on {rows[0]['dataset']}: latent size{note}",
+    note = words["note"].format(n=diverged) if diverged else ""
+    plots.metric_vs_latent_dim(
+        panels,
+        output,
+        words=words,
         dpi=settings["dpi"],
-    )  # fmt: skip
+        title=words["title"].format(model=model_name, dataset=rows[0]["dataset"], note=note),
+    )
     log(f"{len(runs)} runs over latent sizes {dims} -> {output}")
 
 
@@ -43,4 +48,5 @@ if "snakemake" in globals():
         output=snakemake.output[0],
         model_name=snakemake.wildcards.model,
         settings=snakemake.params.settings,
+        words=snakemake.params.words,
     )

@@ -3,37 +3,47 @@ optionally a t-SNE panel beside it."""
 
 import torch
 
-from aestudy import figures
-from aestudy.jobs import run_figure_job
-from aestudy.latent import encode_all, fixed_selection, pca_2d, tsne_2d
-from aestudy.runs import diverged_text, open_run, run_title
+from aestudy.entry import run_figure_job
+from aestudy.evaluation.saved_runs import open_run
+from aestudy.figures import plots
+from aestudy.figures.latent_views import encode_all, fixed_selection, pca_2d, tsne_2d
 
 
-def main(dataset_path, weights_path, output, settings, threads=1, log=print):
-    data, model, run, images = open_run(dataset_path, weights_path, threads)
-    if run["status"] == "diverged":
-        return figures.notice(output, diverged_text(run), settings["dpi"])
+def main(dataset_path, weights_path, run, output, settings, words, threads=1, log=print):
+    data, model, record, images = open_run(dataset_path, weights_path, run, threads)
+    if record["status"] == "diverged":
+        return plots.diverged_notice(output, record, words, settings["dpi"])
     chosen = fixed_selection(settings["points"], len(images), settings["selection_seed"])
     codes, labels = encode_all(model, images[chosen]), data["test_labels"][chosen]
     points, explained = pca_2d(codes)
+    axes = [words["axis"].format(index=i + 1, share=share) for i, share in enumerate(explained)]
     panels = [
         dict(
-            points=points, labels=labels, subtitle=f"PCA of the {codes.shape[1]}-D codes",
-            axis_labels=[f"PC{i + 1} ({share:.0%} of variance)" for i, share in enumerate(explained)],
+            points=points,
+            labels=labels,
+            subtitle=words["pca"].format(dim=codes.shape[1]),
+            axis_labels=axes,
         )
-    ]  # fmt: skip
+    ]
     if settings["tsne"]:
         subset = torch.arange(min(settings["tsne_points"], len(codes)))
         embedded = tsne_2d(codes[subset], seed=settings["selection_seed"])
         log(f"t-SNE of {len(subset)} codes")
         panels.append(
-            dict(points=embedded, labels=labels[subset], subtitle="t-SNE",
-                 axis_labels=["t-SNE 1", "t-SNE 2"])
-        )  # fmt: skip
-    figures.latent_scatter(
-        panels, data["classes"], output,
-        title=f"Latent space: {run_title(run, data['name'])}", dpi=settings["dpi"],
-    )  # fmt: skip
+            dict(
+                points=embedded,
+                labels=labels[subset],
+                subtitle=words["tsne"],
+                axis_labels=words["tsne_axes"],
+            )
+        )
+    plots.latent_scatter(
+        panels,
+        data["classes"],
+        output,
+        title=plots.run_title(words, run, data["name"]),
+        dpi=settings["dpi"],
+    )
     log(f"{len(codes)} codes projected -> {output}")
 
 

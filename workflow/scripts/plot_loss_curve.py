@@ -2,33 +2,33 @@
 
 import pandas as pd
 
-from aestudy import figures
-from aestudy.jobs import run_job
-
-YLABEL = {
-    "vae": "loss per image (BCE + β·KL, nats)",
-    "ae": "MSE per pixel",
-    "cnn_ae": "MSE per pixel",
-}
+from aestudy.entry import run_job
+from aestudy.figures import plots
 
 
-def main(history_path, output, kind, title, settings, log=print):
+def main(history_path, output, kind, run, dataset, settings, words, log=print):
     history = pd.read_csv(history_path).to_dict("records")
-    figures.loss_curve(
-        history, output, ylabel=YLABEL[kind], title=title,
-        log_scale=settings["log_scale"], dpi=settings["dpi"],
-    )  # fmt: skip
+    plots.loss_curve(
+        history,
+        output,
+        words=words,
+        ylabel=words["ylabel"][kind],
+        title=plots.run_title(words, run, dataset),
+        log_scale=settings["log_scale"],
+        dpi=settings["dpi"],
+    )
     log(f"loss curve of {len(history)} epochs -> {output}")
 
 
 if "snakemake" in globals():
-    w = snakemake.wildcards
     run_job(
         main,
         snakemake.log[0],
         history_path=snakemake.input.history,
         output=snakemake.output[0],
         kind=snakemake.params.kind,
-        title=f"{w.model}, z={w.latent_dim}, seed {w.seed}",
+        run=snakemake.params.run,
+        dataset=snakemake.params.dataset,
         settings=snakemake.params.settings,
+        words=snakemake.params.words,
     )

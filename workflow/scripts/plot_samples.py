@@ -1,27 +1,27 @@
-"""New images decoded from random codes: the VAE's prior N(0, I); for an AE, a
-Gaussian fitted to its training codes."""
+"""New images decoded from random codes: the model's prior where it has one (the
+VAE's N(0, I)); otherwise a Gaussian fitted to its training codes."""
 
-from aestudy import figures
-from aestudy.data import to_float
-from aestudy.jobs import run_figure_job
-from aestudy.latent import code_distribution, sample
-from aestudy.models import VAE
-from aestudy.runs import diverged_text, open_run, run_title
+from aestudy.data.prepared import to_float
+from aestudy.entry import run_figure_job
+from aestudy.evaluation.saved_runs import open_run
+from aestudy.figures import plots
+from aestudy.figures.latent_views import code_distribution, has_prior, sample
 
 
-def main(dataset_path, weights_path, output, settings, threads=1, log=print):
-    data, model, run, _ = open_run(dataset_path, weights_path, threads)
-    if run["status"] == "diverged":
-        return figures.notice(output, diverged_text(run), settings["dpi"])
+def main(dataset_path, weights_path, run, output, settings, words, threads=1, log=print):
+    data, model, record, _ = open_run(dataset_path, weights_path, run, threads)
+    if record["status"] == "diverged":
+        return plots.diverged_notice(output, record, words, settings["dpi"])
     mean, covariance = code_distribution(model, to_float(data["train_images"]))
     images = sample(model, mean, covariance, settings["count"], settings["seed"])
-    source = (
-        "z ~ N(0, I)" if isinstance(model, VAE) else "z ~ Gaussian fitted to the training codes"
+    source = words["prior" if has_prior(model) else "fitted"]
+    plots.image_grid(
+        images,
+        output,
+        rows=plots.grid_rows(len(images)),
+        title=plots.run_title(words, run, data["name"], source=source),
+        dpi=settings["dpi"],
     )
-    figures.image_grid(
-        images, output, rows=figures.grid_rows(len(images)),
-        title=f"Samples, {source}: {run_title(run, data['name'])}", dpi=settings["dpi"],
-    )  # fmt: skip
     log(f"{len(images)} samples ({source}) -> {output}")
 
 

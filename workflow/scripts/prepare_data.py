@@ -1,8 +1,8 @@
 """Prepare one dataset into results/data/{dataset}.pt (uint8 images, labels, checksum)."""
 
-from aestudy.atomic import torch_save
-from aestudy.data import prepare_dataset
-from aestudy.jobs import run_job
+from aestudy.atomic_files import torch_save
+from aestudy.data.prepared import prepare_dataset
+from aestudy.entry import run_job
 
 
 def main(output, name, dataset, download_dir, log=print):

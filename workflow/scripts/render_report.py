@@ -1,38 +1,68 @@
 """Render results/report/index.html from the tables and figures."""
 
-from pathlib import Path
+import yaml
 
-from aestudy.atomic import write_text
-from aestudy.jobs import run_job
-from aestudy.report import render_report
-from aestudy.tables import read_compute_table, read_pca, read_run_table, summarize
+from aestudy.atomic_files import write_text
+from aestudy.entry import run_job
+from aestudy.report.html import render_report
+from aestudy.report.tables import read_compute_table, read_pca, read_run_table, summarize
 
 
-def main(metrics_csv, compute_csv, pca_paths, figure_paths, sweep_paths, template, output, specs, datasets,
-         settings, log=print):  # fmt: skip
+def main(
+    metrics_csv,
+    compute_csv,
+    pca_paths,
+    run_figures,
+    sweep_paths,
+    template,
+    style,
+    text_path,
+    output,
+    specs,
+    datasets,
+    settings,
+    log=print,
+):
+    """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
+    figure, path); `sweep_paths`: {model: its latent-size sweep figure}."""
     runs = read_run_table(metrics_csv)
-    pca = read_pca(pca_paths)
+    with open(text_path, encoding="utf-8") as handle:
+        text = yaml.safe_load(handle)
     html = render_report(
-        summary=summarize(runs, pca), runs=runs, compute=read_compute_table(compute_csv), specs=specs, datasets=datasets,
-        figure_paths=figure_paths, sweep_paths=dict(zip(specs, sweep_paths, strict=True)),
-        settings=settings, report_dir=Path(template).parent,
-    )  # fmt: skip
-    write_text(output, html)
-    log(
-        f"report of {len(runs)} runs, {len(figure_paths)} run figures ({len(html) / 1e6:.1f} MB) -> {output}"
+        summary=summarize(runs, read_pca(pca_paths)),
+        runs=runs,
+        compute=read_compute_table(compute_csv),
+        specs=specs,
+        datasets=datasets,
+        run_figures=run_figures,
+        sweep_paths=sweep_paths,
+        settings=settings,
+        text=text,
+        template=template,
+        style=style,
     )
+    write_text(output, html)
+    size = len(html.encode()) / 1e6
+    log(f"report of {len(runs)} runs, {len(run_figures)} run figures ({size:.1f} MB) -> {output}")
 
 
 if "snakemake" in globals():
+    figures = list(snakemake.input.figures)
     run_job(
         main,
         snakemake.log[0],
         metrics_csv=snakemake.input.metrics,
         compute_csv=snakemake.input.compute,
         pca_paths=list(snakemake.input.pca),
-        figure_paths=list(snakemake.input.figures),
-        sweep_paths=list(snakemake.input.sweeps),
+        # each figure's identity, given beside the files in the same order
+        run_figures=[
+            dict(figure_id, path=path)
+            for figure_id, path in zip(snakemake.params.figures, figures, strict=True)
+        ],
+        sweep_paths=dict(zip(snakemake.params.specs, snakemake.input.sweeps, strict=True)),
         template=snakemake.input.template,
+        style=snakemake.input.style,
+        text_path=snakemake.input.text,
         output=snakemake.output[0],
         specs=snakemake.params.specs,
         datasets=snakemake.params.datasets,

@@ -5,22 +5,34 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from aestudy.atomic import torch_save
-from aestudy.data import load_prepared, to_float
-from aestudy.devices import claim_device
-from aestudy.digests import digest
-from aestudy.jobs import run_job
-from aestudy.models import build_model, count_parameters
+from aestudy.atomic_files import torch_save
+from aestudy.checksums import digest
+from aestudy.data.prepared import load_prepared, to_float
+from aestudy.entry import run_job
+from aestudy.kinds import build_model, count_parameters
 from aestudy.provenance import describe_run, now
-from aestudy.tables import write_table
-from aestudy.training import seed_everything, train_autoencoder
+from aestudy.report.tables import write_table
+from aestudy.training.devices import claim_device
+from aestudy.training.loop import seed_everything, train_autoencoder
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "test_loss", "seconds"]
 
 
-def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threads=1,
-         device="auto", checkpoint_every=0, log=print):  # fmt: skip
+def main(
+    dataset_path,
+    spec,
+    run,
+    weights_path,
+    history_path,
+    checkpoint_path,
+    threads=1,
+    device="auto",
+    checkpoint_every=0,
+    log=print,
+):
+    """`run` is the run's identity: {model, latent_dim, seed}."""
     started = now()
+    latent_dim, seed = run["latent_dim"], run["seed"]
     torch.set_num_threads(threads)
     device, device_note = claim_device(device)
     data = load_prepared(dataset_path)
@@ -33,14 +45,19 @@ def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threa
     )
     train_images = to_float(data["train_images"], device)
     test_images = to_float(data["test_images"], device)
-    checkpoint = Path(weights_path).with_name("checkpoint.pt")
     identity = dict(spec=spec, latent_dim=latent_dim, seed=seed, dataset=data["checksum"])
     result = train_autoencoder(
-        model, spec, train_images, test_images, seed, log,
-        checkpoint_path=checkpoint, checkpoint_every=checkpoint_every, identity=identity,
-    )  # fmt: skip
-    history = pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS)
-    write_table(history_path, history)
+        model,
+        spec,
+        train_images,
+        test_images,
+        seed,
+        log,
+        checkpoint_path=checkpoint_path,
+        checkpoint_every=checkpoint_every,
+        identity=identity,
+    )
+    write_table(history_path, pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS))
     state_dict = {k: v.cpu() for k, v in model.state_dict().items()}
     torch_save(
         weights_path,
@@ -57,7 +74,7 @@ def main(dataset_path, spec, latent_dim, seed, weights_path, history_path, threa
             **result,
         ),
     )
-    checkpoint.unlink(missing_ok=True)  # the weights now hold the finished run
+    Path(checkpoint_path).unlink(missing_ok=True)  # the weights now hold the finished run
 
 
 if "snakemake" in globals():
@@ -66,10 +83,10 @@ if "snakemake" in globals():
         snakemake.log[0],
         dataset_path=snakemake.input.dataset,
         spec=snakemake.params.spec,
-        latent_dim=int(snakemake.wildcards.latent_dim),
-        seed=int(snakemake.wildcards.seed),
+        run=snakemake.params.run,
         weights_path=snakemake.output.weights,
         history_path=snakemake.output.history,
+        checkpoint_path=snakemake.params.checkpoint,
         threads=snakemake.threads,
         device=snakemake.params.device,
         checkpoint_every=snakemake.resources.checkpoint_every,

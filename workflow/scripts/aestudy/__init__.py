@@ -1,15 +1,13 @@
-"""Library of the autoencoder study: data, models, losses, training, evaluation, tables.
+"""Library of the autoencoder study, in the order of the pipeline's stages:
+data/ (prepare datasets), kinds/ (the models), training/, evaluation/,
+figures/ and report/, beside the config check (config), the results layout
+(layout), and the helpers every entry script uses (entry, atomic_files,
+checksums, provenance, words).
 
-Submodules import their heavy dependencies themselves, so that the config check
-(`aestudy.config`) stays light enough to run while Snakemake builds the DAG.
+Submodules import their heavy dependencies themselves, so that what Snakemake
+reads while it plans (config, layout, kinds, figures) stays light.
 """
 
 
 class StudyError(Exception):
     """An input problem explained in one sentence (bad config, data or file)."""
-
-
-# The figures drawn for every run, in the order the report shows them; the
-# manifold is drawn only for latent sizes 1 and 2.
-RUN_FIGURES = ("loss_curve", "reconstructions", "latent_space", "interpolation", "samples")
-MANIFOLD_MAX_LATENT_DIM = 2

@@ -11,7 +11,8 @@ import jsonschema
 import yaml
 
 from aestudy import StudyError
-from aestudy.shapes import IMAGE_SHAPES, cnn_bottleneck, input_size
+from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.kinds import kind_of
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
@@ -64,21 +65,10 @@ def _check_model(name, model, datasets):
         datasets[dataset] = {"format": dataset}
     image_shape = IMAGE_SHAPES[datasets[dataset]["format"]]
     for latent_dim in model["latent_dims"]:
-        if model["kind"] == "cnn_ae":
-            try:
-                cnn_bottleneck(
-                    image_shape, model["channels"], model["bottleneck_kernel"], latent_dim
-                )
-            except ValueError as error:
-                raise StudyError(
-                    f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected a "
-                    f"size the CNN-AE can make on {dataset}'s "
-                    f"{'x'.join(map(str, image_shape))} images, but {error}."
-                ) from None
-        elif latent_dim > input_size(image_shape):
+        expected = kind_of(model).check_latent_dim(model, image_shape, latent_dim)
+        if expected:
             raise StudyError(
-                f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected at most "
-                f"the {input_size(image_shape)} values of one {dataset} image."
+                f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected {expected}."
             )
 
 

@@ -28,8 +28,12 @@ def package_versions():
     import numpy
     import torch
 
-    return {"python": platform.python_version(), "torch": str(torch.__version__),
-            "numpy": numpy.__version__, "cuda": torch.version.cuda}  # fmt: skip
+    return {
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "numpy": numpy.__version__,
+        "cuda": torch.version.cuda,
+    }
 
 
 def describe_run(spec, device_note, threads, started):

@@ -1,4 +1,4 @@
-"""Losses of the course report and the per-image terms the evaluation reports.
+"""Losses the kinds share and the per-image terms the evaluation reports.
 
 Images are [N, ...] tensors with values in [0, 1]; per-image terms sum over pixels.
 """
@@ -34,11 +34,6 @@ def bce_per_image(recon, x):
 def kl_per_image(mean, logvar):
     """KL(N(mean, exp(logvar)) || N(0, I)) per image, in closed form."""
     return -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=1)
-
-
-def vae_loss(recon, x, mean, logvar, beta=1.0):
-    """BCE (summed) + beta * KL over the batch: the course report's VAE loss."""
-    return bce_per_image(recon, x).sum() + beta * kl_per_image(mean, logvar).sum()
 
 
 def log_normal(z, mean, logvar):

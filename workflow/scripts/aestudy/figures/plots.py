@@ -1,4 +1,5 @@
-"""Every figure of the study is drawn here (matplotlib, no screen needed)."""
+"""Every figure of the study is drawn here (matplotlib, no screen needed). The
+words on a figure come from report/text in the report's language, as `words`."""
 
 import math
 
@@ -7,10 +8,33 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
-from aestudy.atomic import atomic_path  # noqa: E402
+from aestudy.atomic_files import atomic_path  # noqa: E402
 
-plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "figure.constrained_layout.use": True})
+# Chinese labels need a CJK font (Debian's fonts-noto-cjk); matplotlib falls back
+# glyph by glyph along this list, so Latin text keeps DejaVu Sans.
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei"]
+_installed = {font.name for font in font_manager.fontManager.ttflist}
+plt.rcParams.update(
+    {
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "figure.constrained_layout.use": True,
+        "font.sans-serif": ["DejaVu Sans", *[f for f in CJK_FONTS if f in _installed]],
+    }
+)
+
+
+def run_title(words, run, dataset, key="title", **extra):
+    """A per-run figure's title from its words: the run named as words["run"] says."""
+    named = words["run"].format(dataset=dataset, **run)
+    return words[key].format(run=named, **extra)
+
+
+def diverged_notice(path, record, words, dpi):
+    """The figure of a run that diverged: it says so instead of showing NaN."""
+    notice(path, words["diverged"].format(epoch=record["diverged_epoch"]), dpi)
 
 
 def save(fig, path, dpi):
@@ -53,17 +77,17 @@ def image_grid(images, path, *, rows, title, row_labels=None, dpi=120, cell=0.9)
     save(fig, path, dpi)
 
 
-def loss_curve(history, path, *, ylabel, title, log_scale=True, dpi=120):
+def loss_curve(history, path, *, words, ylabel, title, log_scale=True, dpi=120):
     epochs = [row["epoch"] for row in history]
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.plot(epochs, [row["train_loss"] for row in history], marker=".", label="train")
-    ax.plot(epochs, [row["test_loss"] for row in history], marker=".", label="test")
+    ax.plot(epochs, [row["train_loss"] for row in history], marker=".", label=words["train"])
+    ax.plot(epochs, [row["test_loss"] for row in history], marker=".", label=words["test"])
     finite = [
         v for row in history for v in (row["train_loss"], row["test_loss"]) if math.isfinite(v)
     ]
     if log_scale and finite and min(finite) > 0:
         ax.set_yscale("log")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(words["xlabel"])
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
@@ -90,21 +114,23 @@ def latent_scatter(panels, classes, path, *, title, dpi=120):
     save(fig, path, dpi)
 
 
-def metric_vs_latent_dim(panels, path, *, title, dpi=120):
+def metric_vs_latent_dim(panels, path, *, words, title, dpi=120):
     """One panel per metric: mean ± std over seeds against latent_dim, and an
-    optional baseline line. `panels` is a list of dicts with keys ylabel, dims,
-    means, stds, and optionally baseline (values per dim) and baseline_label."""
+    optional PCA baseline line. `panels` is a list of dicts with keys ylabel,
+    dims, means, stds, and optionally baseline (values per dim)."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.4), squeeze=False)
     for ax, panel in zip(axes[0], panels, strict=True):
         ax.errorbar(
-            panel["dims"], panel["means"], yerr=panel["stds"], marker="o", capsize=3,
-            label="mean ± std over seeds",
-        )  # fmt: skip
+            panel["dims"],
+            panel["means"],
+            yerr=panel["stds"],
+            marker="o",
+            capsize=3,
+            label=words["mean_std"],
+        )
         if panel.get("baseline"):
-            ax.plot(
-                panel["dims"], panel["baseline"], "k--", marker="x", label=panel["baseline_label"]
-            )
-        ax.set_xlabel("latent dimension")
+            ax.plot(panel["dims"], panel["baseline"], "k--", marker="x", label=words["pca"])
+        ax.set_xlabel(words["xlabel"])
         ax.set_ylabel(panel["ylabel"])
         ax.set_xticks(panel["dims"])
         ax.grid(alpha=0.3)

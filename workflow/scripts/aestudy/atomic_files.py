@@ -1,4 +1,4 @@
-"""Atomic file writes: write beside the target, then rename over it.
+"""Writing files whole or not at all: write beside the target, then rename over it.
 
 A job killed half-way leaves a hidden temporary file, never a truncated output.
 """

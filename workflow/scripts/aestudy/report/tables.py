@@ -12,28 +12,28 @@ from pathlib import Path
 
 import pandas as pd
 
+from aestudy.kinds import metric_names
+
 RUN_KEY = ["model", "latent_dim", "seed"]
+# The test metrics of every kind (the registry's), between the run's identity and
+# how it ran.
+METRICS = metric_names()
 RUN_COLUMNS = [
-    "dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed",
-    "params", "test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll",
-    "iw_samples", "status", "diverged_epoch", "seconds", "device",
-]  # fmt: skip
-INTEGER_COLUMNS = ["latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples",
-                   "diverged_epoch"]  # fmt: skip
+    *["dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed", "params"],
+    *METRICS,
+    *["iw_samples", "status", "diverged_epoch", "seconds", "device"],
+]
+INTEGER_COLUMNS = [
+    *["latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples"],
+    "diverged_epoch",
+]
 TEXT_COLUMNS = ["dataset", "model", "kind", "status", "device"]
-SUMMARY_METRICS = ["test_mse", "test_bce", "elbo", "elbo_reconstruction", "kl", "iw_ll"]
-TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns of summary.md
+TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns shown
 SUMMARY_COLUMNS = [
-    "model", "kind", "dataset", "latent_dim", "runs", "diverged",
-    *[f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")],
-    "iw_samples", "pca_mse",
-]  # fmt: skip
-HEADINGS = {
-    "test_mse": "test MSE / pixel",
-    "test_bce": "BCE / image (nats)",
-    "elbo": "ELBO / image (nats)",
-    "iw_ll": "log p(x), IW (nats)",
-}
+    *["model", "kind", "dataset", "latent_dim", "runs", "diverged"],
+    *[f"{m}_{s}" for m in METRICS for s in ("mean", "std")],
+    *["iw_samples", "pca_mse"],
+]
 COMPUTE_COLUMNS = [*RUN_KEY, "seconds", "cpu_seconds", "max_rss_mb", "device"]
 
 
@@ -64,7 +64,7 @@ def read_run_table(path):
 
 def write_table(path, table):
     """Write a table as CSV atomically (empty cells for missing values)."""
-    from aestudy.atomic import atomic_path
+    from aestudy.atomic_files import atomic_path
 
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n")
@@ -88,7 +88,7 @@ def summarize(runs, pca):
         iw_samples=("iw_samples", "first"),
     )
     finished = runs[runs["status"] == "ok"]
-    for metric in SUMMARY_METRICS:
+    for metric in METRICS:
         values = pd.to_numeric(finished[metric], errors="coerce").astype("float64")
         stats = values.groupby([finished["model"], finished["latent_dim"]]).agg(["mean", "std"])
         summary[f"{metric}_mean"] = stats["mean"]
@@ -108,7 +108,7 @@ def records(table):
     ]
 
 
-def summary_display(summary, headings, diverged_word="{n} diverged"):
+def summary_display(summary, headings, diverged_word):
     """The summary as it is shown: 'mean ± std' cells, diverged runs counted."""
     rows = records(summary)
     return pd.DataFrame(
@@ -127,10 +127,10 @@ def summary_display(summary, headings, diverged_word="{n} diverged"):
     )
 
 
-def summary_markdown(summary):
-    headings = dict(HEADINGS, model="model", dataset="dataset", latent_dim="latent dim",
-                    runs="runs", pca_mse="PCA test MSE")  # fmt: skip
-    display = summary_display(summary, headings)
+def summary_markdown(summary, headings, diverged_word):
+    """summary.md: the summary as shown in the report, with `headings` (column key
+    to heading) and `diverged_word` from the words of report/text."""
+    display = summary_display(summary, headings, diverged_word)
     align = ["left", "left", "right", "left", *["right"] * (len(TABLE_METRICS) + 1)]
     # Cells are formatted text already: tabulate must not reparse "0.0030" as 0.003.
     return display.to_markdown(index=False, colalign=align, disable_numparse=True) + "\n"

@@ -1,31 +1,10 @@
-"""Image shapes of the dataset formats and the geometry of the convolutional AE.
+"""Convolutional autoencoder: 3x3 stride-2 convolutions with `channels`, then a
+bottleneck_kernel convolution without padding; mirrored transposed convolutions
+and a sigmoid; MSE (the course report's conv 16/32/64, bottleneck 64x2x2 = 256).
 
-Torch-free on purpose: the config check imports it while Snakemake builds the DAG.
-"""
+`latent_dim` is the number of bottleneck values: channels x side x side."""
 
-from math import prod
-
-# (channels, height, width) of every dataset format the pipeline can prepare.
-IMAGE_SHAPES = {
-    "mnist": (1, 28, 28),
-    "fashion_mnist": (1, 28, 28),
-    "cifar10": (3, 32, 32),
-    "digits": (1, 28, 28),
-    "sample_patches": (3, 32, 32),
-}
-
-# Formats torchvision downloads when the config gives no local `path`, and the
-# torchvision dataset class of each.
-DOWNLOADABLE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-
-
-def is_downloaded(dataset):
-    """True for a dataset entry (format, optional path) that comes from a download."""
-    return "path" not in dataset and dataset["format"] in DOWNLOADABLE
-
-
-def input_size(image_shape):
-    return prod(image_shape)
+from aestudy.kinds import Kind
 
 
 def cnn_bottleneck(image_shape, channels, kernel, latent_dim):
@@ -58,3 +37,15 @@ def cnn_bottleneck(image_shape, channels, kernel, latent_dim):
             f"bottleneck map ({side * side} values per channel)"
         )
     return latent_dim // (side * side), side
+
+
+def check_latent_dim(spec, image_shape, latent_dim):
+    try:
+        cnn_bottleneck(image_shape, spec["channels"], spec["bottleneck_kernel"], latent_dim)
+    except ValueError as error:
+        shape = "x".join(map(str, image_shape))
+        return f"a size the CNN-AE can make on {shape} images, but {error}"
+    return None
+
+
+KIND = Kind(name="cnn_ae", check_latent_dim=check_latent_dim)

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from aestudy import StudyError
-from aestudy.atomic import torch_save
-from aestudy.digests import digest
+from aestudy.atomic_files import torch_save
+from aestudy.checksums import digest
 
 
 def save_checkpoint(path, identity, epoch, model, optimizer, generator, history, seconds):

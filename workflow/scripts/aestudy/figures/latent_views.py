@@ -1,11 +1,11 @@
 """What the figures show, computed from a trained model: codes, their 2-D
-projection, interpolations, samples and decoded grids. Plotting is in figures.py."""
+projection, interpolations, samples and decoded grids. Drawing is in plots.py.
+
+A model's `code(x)` is its deterministic code (the VAE's posterior mean)."""
 
 import numpy as np
 import torch
 from torch.distributions import Normal
-
-from aestudy.models import VAE, code_of
 
 
 def fixed_selection(count, total, seed=0):
@@ -18,14 +18,14 @@ def fixed_selection(count, total, seed=0):
 def encode_all(model, images, batch_size=1000):
     model.eval()
     return torch.cat(
-        [code_of(model, images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+        [model.code(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
     )
 
 
 @torch.no_grad()
 def reconstruct(model, images):
     model.eval()
-    return model.decode(code_of(model, images))  # the VAE decodes its posterior mean
+    return model.reconstruct(images)
 
 
 def pca_2d(codes):
@@ -55,17 +55,21 @@ def tsne_2d(codes, seed=0, perplexity=30.0):
 def interpolate(model, start, end, steps):
     """Decode the straight line between the codes of two images: [steps, C, H, W]."""
     model.eval()
-    codes = code_of(model, torch.stack([start, end]))
+    codes = model.code(torch.stack([start, end]))
     weights = torch.linspace(0, 1, steps).unsqueeze(1)
     return model.decode((1 - weights) * codes[0] + weights * codes[1])
 
 
+def has_prior(model):
+    return hasattr(model, "prior")
+
+
 def code_distribution(model, train_images):
-    """(mean, covariance) new codes are drawn from: the VAE's prior N(0, I); for an
-    AE, a Gaussian fitted to the codes of its training images (full covariance)."""
-    if isinstance(model, VAE):
-        dim = model.fc_mean.out_features
-        return torch.zeros(dim), torch.eye(dim)
+    """(mean, covariance) new codes are drawn from: the model's prior where it has
+    one (the VAE's N(0, I)); otherwise a Gaussian fitted to the codes of its
+    training images (full covariance)."""
+    if has_prior(model):
+        return model.prior()
     codes = encode_all(model, train_images).double()
     dim = codes.shape[1]
     covariance = torch.cov(codes.T).reshape(dim, dim) + 1e-6 * torch.eye(dim, dtype=codes.dtype)

@@ -1,0 +1,69 @@
+"""The contract every model kind keeps with the rest of the pipeline. A new kind
+(a package in workflow/scripts/aestudy/kinds/) is checked here without a line
+added: it is found by the registry, and must be complete."""
+
+import pytest
+import torch
+import yaml
+
+from aestudy.config import load_schema
+from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.evaluation.metrics import evaluate_model
+from aestudy.kinds import KINDS, build_model, kind_of, metric_names
+from conftest import REPO, model_spec
+
+
+def test_the_registry_and_the_schema_know_the_same_kinds():
+    schema = load_schema()
+    assert set(schema["$defs"]["model"]["properties"]["kind"]["enum"]) == set(KINDS)
+    assert all(name in schema["$defs"] for name in KINDS)
+    assert {"ae", "cnn_ae", "vae"} <= set(KINDS)
+
+
+@pytest.fixture(params=sorted(KINDS))
+def built(request):
+    """A kind's model with its schema defaults, on its default dataset's shape."""
+    spec = model_spec(request.param)
+    shape = IMAGE_SHAPES[spec["dataset"]]
+    latent_dim = spec["latent_dims"][0]
+    torch.manual_seed(0)
+    return spec, shape, latent_dim, build_model(spec, shape, latent_dim)
+
+
+def test_a_kind_accepts_its_default_latent_size(built):
+    spec, shape, latent_dim, _ = built
+    assert kind_of(spec).check_latent_dim(spec, shape, latent_dim) is None
+
+
+def test_a_kinds_model_answers_what_the_pipeline_asks(built):
+    spec, shape, latent_dim, model = built
+    x = torch.rand(4, *shape)
+    assert model.code(x).shape == (4, latent_dim)
+    recon = model.reconstruct(x)
+    assert recon.shape == x.shape and 0 <= recon.min() and recon.max() <= 1
+    # The deterministic code and reconstruction: the same twice.
+    assert torch.equal(model.code(x), model.code(x))
+    loss, recorded = model.loss(x, model(x))
+    assert loss.ndim == recorded.ndim == 0 and torch.isfinite(loss) and loss.requires_grad
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_a_kinds_metrics_are_the_ones_it_declares(built):
+    spec, shape, _, model = built
+    x = torch.rand(6, *shape)
+    terms = model.evaluation_terms(x, torch.Generator().manual_seed(0), 3)
+    assert set(terms) == set(kind_of(spec).metrics)
+    assert all(t.shape == (6,) for t in terms.values())
+    metrics = evaluate_model(model, x, seed=0, iw_samples=3, batch_size=4)
+    assert list(metrics) == metric_names()
+    declared = {"test_mse", "test_bce", *kind_of(spec).metrics}
+    assert {k for k, v in metrics.items() if v is not None} == declared
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_kind_has_its_words(language):
+    words = yaml.safe_load((REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8"))
+    for name in KINDS:
+        assert words["kind_names"][name] and words["losses"][name]
+        assert words["figure_words"]["loss_curve"]["ylabel"][name]

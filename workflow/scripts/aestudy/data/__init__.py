@@ -1,0 +1,1 @@
+"""Datasets: their formats, downloads, and the prepared files every job reads."""

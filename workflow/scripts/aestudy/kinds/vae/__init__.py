@@ -1,0 +1,12 @@
+"""Variational autoencoder: MLP encoder input-hidden -> (mean, log-variance),
+decoder z-hidden(mirrored)-input with sigmoid; loss BCE (summed) + beta KL
+(the course report's 784-512-z20)."""
+
+from aestudy.kinds import Kind
+
+KIND = Kind(
+    name="vae",
+    # per image, in nats, with beta = 1: the ELBO, its two parts, and the
+    # importance-weighted estimate of log p(x)
+    metrics=("elbo", "elbo_reconstruction", "kl", "iw_ll"),
+)

@@ -1,0 +1,140 @@
+"""The variational autoencoder: network, loss, evaluation terms."""
+
+import math
+from math import prod
+
+import torch
+from torch import nn
+
+from aestudy.kinds.layers import gaussian_sample, mlp
+from aestudy.kinds.losses import bce_per_image, kl_per_image, log_normal
+from aestudy.training.written_out_backward import (
+    backward_stack,
+    forward_stack,
+    is_stack,
+    loss_gradients,
+)
+
+
+def vae_loss(recon, x, mean, logvar, beta=1.0):
+    """BCE (summed) + beta * KL over the batch: the course report's VAE loss."""
+    return bce_per_image(recon, x).sum() + beta * kl_per_image(mean, logvar).sum()
+
+
+class VAE(nn.Module):
+    """Encoder input-hidden -> (mean, logvar); decoder z-hidden(mirrored)-input, sigmoid."""
+
+    def __init__(self, image_shape, hidden, latent_dim, beta):
+        super().__init__()
+        self.image_shape, self.latent_dim, self.beta = tuple(image_shape), latent_dim, beta
+        n_input = prod(image_shape)
+        self.encoder = nn.Sequential(*mlp([n_input, *hidden]), nn.ReLU())
+        self.fc_mean = nn.Linear(hidden[-1], latent_dim)
+        self.fc_logvar = nn.Linear(hidden[-1], latent_dim)
+        self.decoder = nn.Sequential(*mlp([latent_dim, *hidden[::-1], n_input]), nn.Sigmoid())
+
+    def encode(self, x):
+        h = self.encoder(x.flatten(1))
+        return self.fc_mean(h), self.fc_logvar(h)
+
+    def reparameterize(self, mean, logvar):
+        return gaussian_sample(mean, logvar, torch.randn_like(mean))
+
+    def decode(self, z):
+        return self.decoder(z).view(-1, *self.image_shape)
+
+    def forward(self, x):
+        mean, logvar = self.encode(x)
+        return self.decode(self.reparameterize(mean, logvar)), mean, logvar
+
+    # What the pipeline asks ----------------------------------------------------------
+
+    def code(self, x):
+        """The deterministic code shown in plots: the posterior mean."""
+        return self.encode(x)[0]
+
+    def reconstruct(self, x):
+        return self.decode(self.code(x))
+
+    def loss(self, x, outputs):
+        """(loss to minimise, the batch's recorded loss): BCE + beta KL, summed."""
+        recon, mean, logvar = outputs
+        loss = vae_loss(recon, x, mean, logvar, self.beta)
+        return loss, loss
+
+    def prior(self):
+        """(mean, covariance) of p(z) = N(0, I)."""
+        return torch.zeros(self.latent_dim), torch.eye(self.latent_dim)
+
+    def evaluation_terms(self, x, generator, iw_samples):
+        """Per image, with beta = 1 whatever beta the model trained with, so that
+        they are proper bounds: the ELBO from one posterior draw, its parts, and
+        the importance-weighted estimate of log p(x) with K draws."""
+        mean, logvar = self.encode(x)
+        z = _draw(mean, logvar, generator)
+        log_px_z = -bce_per_image(self.decode(z), x)
+        kl = kl_per_image(mean, logvar)
+        return dict(
+            elbo=log_px_z - kl,
+            elbo_reconstruction=log_px_z,
+            kl=kl,
+            iw_ll=iw_log_likelihood(self, x, mean, logvar, iw_samples, generator),
+        )
+
+    # The fast training step (aestudy.training.written_out_backward) --------------
+
+    def has_written_out_backward(self):
+        heads = [self.fc_mean], [self.fc_logvar]
+        return all(is_stack(list(m)) for m in (self.encoder, *heads, self.decoder))
+
+    def written_out_backward(self, x):
+        """Fill every gradient for one batch; return the recorded loss sum. The loss's
+        own gradient comes from autograd on `vae_loss`."""
+        x_flat = x.flatten(1)
+        encoded = forward_stack(self.encoder, x_flat)
+        h = encoded[-1]
+        heads = (self.fc_mean, self.fc_logvar)
+        mean, logvar = (torch.addmm(m.bias, h, m.weight.t()) for m in heads)
+        noise = torch.randn_like(mean)  # kept for the backward pass
+        z = gaussian_sample(mean, logvar, noise)
+        decoded = forward_stack(self.decoder, z)
+        recon = decoded[-1].view(x.shape)
+        loss, (grad_recon, grad_mean, grad_logvar) = loss_gradients(
+            lambda r, m, lv: vae_loss(r, x, m, lv, self.beta), [recon, mean, logvar]
+        )
+        grad_z = backward_stack(self.decoder, z, decoded, grad_recon.view(len(x), -1), True)
+        # Autograd adds the reparameterisation's share after the KL term's, in this order.
+        grad_mean = grad_mean + grad_z
+        grad_logvar = grad_logvar + grad_z * noise * torch.exp(0.5 * logvar) * 0.5
+        grad_h = None
+        for head, grad in zip(heads, (grad_mean, grad_logvar), strict=True):
+            torch.mm(grad.t(), h, out=head.weight.grad)
+            torch.sum(grad, 0, out=head.bias.grad)
+            share = grad.mm(head.weight)
+            grad_h = share if grad_h is None else grad_h + share
+        backward_stack(self.encoder, x_flat, encoded, grad_h)
+        return loss
+
+
+def _draw(mean, logvar, generator):
+    noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    return gaussian_sample(mean, logvar, noise)
+
+
+def iw_log_likelihood(model, x, mean, logvar, samples, generator, chunk=64):
+    """log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x), per image
+    (Burda et al.): at least the ELBO on average, tending to log p(x) as K grows."""
+    log_weights = []
+    for done in range(0, samples, chunk):
+        k = min(chunk, samples - done)
+        z = _draw(mean.expand(k, *mean.shape), logvar.expand(k, *logvar.shape), generator)
+        recon = model.decode(z.flatten(0, 1)).view(k, *x.shape)
+        log_px_z = -bce_per_image(recon.flatten(0, 1), x.expand(k, *x.shape).flatten(0, 1))
+        log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_qz = log_normal(z, mean, logvar)
+        log_weights.append(log_px_z.view(k, -1) + log_pz - log_qz)
+    return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(samples)
+
+
+def build(spec, image_shape, latent_dim):
+    return VAE(image_shape, spec["hidden"], latent_dim, spec["beta"])
