@@ -38,7 +38,9 @@ def test_default_study_is_the_course_report():
         assert model["seeds"] == [0, 1, 2]
     assert config["compute"]["train"] == dict(threads=2, gpu=1, mem_mb=8000, runtime=720)
     # Documented defaults: K = 100 importance samples, evaluation in batches of 500.
-    assert config["evaluation"] == dict(iw_samples=100, batch_size=500)
+    # and the denoising article's noise (factor 0.5, clipped) for the corrupted test set.
+    denoising = dict(type="gaussian", factor=0.5, drop_fraction=0.5, seed=0)
+    assert config["evaluation"] == dict(iw_samples=100, batch_size=500, denoising=denoising)
 
 
 def test_schema_defaults_fill_a_minimal_study():
@@ -54,11 +56,23 @@ def test_schema_defaults_fill_a_minimal_study():
     assert config["models"]["vae"]["fused_optimizer"] is True
 
 
-@pytest.mark.parametrize("name", ["config/smoke.yaml", "config/offline.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "config/smoke.yaml",
+        "config/offline.yaml",
+        "config/methods.yaml",
+        "config/methods-offline.yaml",
+    ],
+)
 def test_other_studies_resolve(name):
     # Whether the offline study's data is installed here is not the config's business.
     config = resolve_config(load(name), check_paths=False)
-    assert set(config["models"]) == {"ae", "cnn_ae", "vae"}
+    assert {"ae", "cnn_ae", "vae"} <= set(config["models"])
+    kinds = {spec["kind"] for spec in config["models"].values()}
+    if name != "config/offline.yaml":  # the studies of the seeds' methods: every kind
+        assert kinds >= {"ae", "cnn_ae", "vae", "dae", "cnn_dae", "cae"}
+        assert any("anomaly" in dataset for dataset in config["datasets"].values())
 
 
 def test_model_seeds_override_study_seeds():
@@ -161,3 +175,67 @@ def test_missing_local_dataset_folder_is_named(tmp_path):
         StudyError, match=f"datasets.fashion_mnist.path' is '{missing}', which does not exist"
     ):
         resolve_config(raw)
+
+
+def numeric_keys(schema, node, path):
+    """(path, node) of every number or integer setting under a schema node."""
+    if "$ref" in node:
+        node = {**schema["$defs"][node["$ref"].split("/")[-1]], **node}
+    if node.get("type") in ("number", "integer"):
+        yield path
+    for key, sub in node.get("properties", {}).items():
+        yield from numeric_keys(schema, sub, (*path, key))
+
+
+def every_numeric_setting():
+    """A minimal config for every numeric key of the schema, kind by kind."""
+    from aestudy.config import load_schema
+    from aestudy.kinds import KINDS
+
+    schema = load_schema()
+    cases = []
+    for path in numeric_keys(schema, schema, ()):
+        if path[0] not in ("models", "datasets"):
+            cases.append(({"models": {"m": {"kind": "ae"}}}, path))
+    for kind in KINDS:
+        for path in numeric_keys(schema, schema["$defs"][kind], ()):
+            cases.append(({"models": {"m": {"kind": kind}}}, ("models", "m", *path)))
+    anomaly = schema["$defs"]["dataset"]["properties"]["anomaly"]
+    for path in numeric_keys(schema, anomaly, ()):
+        raw = {
+            "datasets": {"d": {"anomaly": {"from": "digits", "normal_classes": [1]}}},
+            "models": {"m": {"kind": "ae", "dataset": "d"}},
+        }
+        cases.append((raw, ("datasets", "d", "anomaly", *path)))
+    return cases
+
+
+def with_value(raw, path, value):
+    raw = __import__("copy").deepcopy(raw)
+    node = raw
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=str)
+def test_every_number_in_the_config_must_be_finite(value):
+    cases = every_numeric_setting()
+    keys = {".".join(path) for _, path in cases}
+    # the learning rates, weight decays, β, noise factors and fractions, thresholds
+    assert {
+        "models.m.lr",
+        "models.m.weight_decay",
+        "models.m.beta",
+        "models.m.noise.factor",
+        "models.m.contraction_weight",
+        "evaluation.denoising.factor",
+        "datasets.d.anomaly.validation_fraction",
+    } <= keys
+    for raw, path in cases:
+        with pytest.raises(StudyError) as caught:
+            resolve_config(with_value(raw, path, value), check_paths=False)
+        assert str(caught.value) == (
+            f"config key '{'.'.join(path)}' is {value}; expected a finite number."
+        ), path

@@ -48,10 +48,10 @@ def test_iw_estimate_is_at_least_the_elbo_on_average(trained_vae):
 
 def test_vae_metrics_are_consistent_and_reproducible(trained_vae):
     model, images = trained_vae
-    first = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100)
-    assert evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100) == first
+    first, _ = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100)
+    assert evaluate_model(model, images, seed=3, iw_samples=10, batch_size=100)[0] == first
     # Other batches draw other samples: the Monte Carlo estimates move, a little.
-    other = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=64)
+    other, _ = evaluate_model(model, images, seed=3, iw_samples=10, batch_size=64)
     assert other["test_mse"] == pytest.approx(first["test_mse"], rel=1e-5)
     assert other["elbo"] == pytest.approx(first["elbo"], rel=5e-3)
     assert first["kl"] > 0
@@ -67,7 +67,7 @@ def test_vae_elbo_agrees_with_an_independent_estimate(trained_vae):
     from torch.distributions import Bernoulli, Normal, kl_divergence
 
     model, images = trained_vae
-    metrics = evaluate_model(model, images, seed=5, iw_samples=5, batch_size=100)
+    metrics, _ = evaluate_model(model, images, seed=5, iw_samples=5, batch_size=100)
     generator = torch.Generator().manual_seed(11)
     with torch.no_grad():
         mean, logvar = model.encode(images)
@@ -89,13 +89,17 @@ def test_vae_elbo_agrees_with_an_independent_estimate(trained_vae):
 def test_ae_metrics_match_direct_computation(digits):
     model = build_model(model_spec("ae", hidden=[32]), (1, 28, 28), 3)
     images = to_float(digits["test_images"])
-    metrics = evaluate_model(model, images, seed=0)
+    metrics, per_image = evaluate_model(model, images, seed=0)
     with torch.no_grad():
         recon = model(images)
     assert metrics["test_mse"] == pytest.approx((recon - images).pow(2).mean().item(), rel=1e-5)
     reference = torch.nn.functional.binary_cross_entropy(recon, images, reduction="sum")
     assert metrics["test_bce"] == pytest.approx(reference.item() / len(images), rel=1e-5)
     assert metrics["elbo"] is None and metrics["iw_ll"] is None
+    # PSNR per image, in dB, from the same reconstruction: 10 log10(1 / MSE).
+    mse = (recon - images).pow(2).flatten(1).mean(1)
+    assert per_image["test_psnr"] == pytest.approx((-10 * torch.log10(mse)).numpy(), rel=1e-5)
+    assert metrics["test_psnr"] == pytest.approx(per_image["test_psnr"].mean().item(), rel=1e-5)
 
 
 def test_pca_baseline_matches_direct_svd():

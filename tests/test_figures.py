@@ -35,6 +35,8 @@ def expected_grids(settings, image_shape, latent_dim):
         grids["manifold"] = (settings["manifold"]["grid"],) * 2
     if latent_dim == 1:
         grids["manifold"] = (1, settings["manifold"]["traversal_steps"])
+    # corrupted, denoised, clean: for the denoising kinds, which draw it
+    grids["denoising"] = (3, settings["denoising"]["count"])
     return grids
 
 
@@ -47,7 +49,7 @@ def test_every_figure_is_drawn(smoke_study):
     for model, spec in config["models"].items():
         sweep = workdir / f"results/figures/{model}/latent_dim_sweep.png"
         assert png_size(sweep)[0] > 300 and is_a_picture(sweep)
-        shape = IMAGE_SHAPES[spec["dataset"]]
+        shape = IMAGE_SHAPES[config["datasets"][spec["dataset"]]["format"]]
         for z in spec["latent_dims"]:
             grids = expected_grids(config["figures"], shape, z)
             for seed in spec["seeds"]:
@@ -57,7 +59,13 @@ def test_every_figure_is_drawn(smoke_study):
                     assert width > 200 and height > 100
                     assert is_a_picture(folder / f"{kind}.png"), (folder, kind)
                 for kind, grid in grids.items():
-                    assert grid_shape(folder / f"{kind}.png") == grid, (folder, kind)
+                    if (folder / f"{kind}.png").exists() or kind != "denoising":
+                        assert grid_shape(folder / f"{kind}.png") == grid, (folder, kind)
+                assert (folder / "denoising.png").exists() == ("noise" in spec)
+                anomaly = "anomaly" in config["datasets"][spec["dataset"]]
+                assert (folder / "anomaly_scores.png").exists() == anomaly
+                if anomaly:
+                    assert is_a_picture(folder / "anomaly_scores.png")
                 # The decoded manifold exists for 2-D latent spaces only.
                 assert (folder / "manifold.png").exists() == (z == 2)
 
@@ -66,8 +74,13 @@ def test_every_run_on_a_dataset_shows_the_same_test_images(smoke_study):
     """figures.selection_seed: the top row of every reconstruction figure on digits
     holds the same images, whatever the model, latent size or seed."""
     workdir, _ = smoke_study
-    figures = sorted((workdir / "results/figures").glob("[av]*/z*/seed*/reconstructions.png"))
-    assert len(figures) == 8  # ae and vae, two sizes, two seeds
+    on_digits = ["ae", "vae", "dae", "cae", "ae_anomaly", "vae_anomaly"]  # one test set
+    figures = sorted(
+        path
+        for model in on_digits
+        for path in (workdir / "results/figures" / model).glob("z*/seed*/reconstructions.png")
+    )
+    assert len(figures) == 12  # ae and vae: two sizes, two seeds; the others one each
     first = tile_means(figures[0], row=0)
     for path in figures[1:]:
         assert tile_means(path, row=0) == pytest.approx(first, abs=1.0), path
@@ -131,7 +144,7 @@ def test_one_figure_setting_rebuilds_only_that_figure_kind(smoke_study):
     )
     rules = sorted({rule for rule, _ in jobs})
     assert rules == ["all", "plot_interpolation", "render_report"]
-    assert sum(rule == "plot_interpolation" for rule, _ in jobs) == 12
+    assert sum(rule == "plot_interpolation" for rule, _ in jobs) == 17  # every run
 
 
 def test_a_figure_path_as_target_builds_just_it(smoke_study):
@@ -154,6 +167,7 @@ def test_snakemake_report_collects_flagged_figures(smoke_study, tmp_path):
     with zipfile.ZipFile(archive) as zipped:
         names = zipped.namelist()
     pngs = [n for n in names if n.endswith(".png")]
-    # 12 runs x 5 figures + 4 manifolds (z = 2) + 3 per-model sweeps
-    assert len(pngs) == 12 * 5 + 4 + 3
+    # every figure of the study: 17 runs x 5, 4 manifolds (z = 2), 2 denoising,
+    # 2 anomaly-score histograms, 8 per-model sweeps, 1 ROC
+    assert len(pngs) == len(list((workdir / "results/figures").rglob("*.png"))) == 17 * 5 + 17
     assert any(n.endswith("summary.csv") for n in names)

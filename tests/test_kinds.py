@@ -9,7 +9,7 @@ import yaml
 from aestudy.config import load_schema
 from aestudy.data.formats import IMAGE_SHAPES
 from aestudy.evaluation.metrics import evaluate_model
-from aestudy.kinds import KINDS, build_model, kind_of, metric_names
+from aestudy.kinds import COMMON_METRICS, KINDS, build_model, kind_of, metric_names
 from conftest import REPO, model_spec
 
 
@@ -55,9 +55,13 @@ def test_a_kinds_metrics_are_the_ones_it_declares(built):
     terms = model.evaluation_terms(x, torch.Generator().manual_seed(0), 3)
     assert set(terms) == set(kind_of(spec).metrics)
     assert all(t.shape == (6,) for t in terms.values())
-    metrics = evaluate_model(model, x, seed=0, iw_samples=3, batch_size=4)
+    noise = dict(type="gaussian", factor=0.5, drop_fraction=0.5, seed=0)
+    metrics, per_image = evaluate_model(
+        model, x, seed=0, iw_samples=3, batch_size=4, denoising=noise
+    )
     assert list(metrics) == metric_names()
-    declared = {"test_mse", "test_bce", *kind_of(spec).metrics}
+    declared = {*COMMON_METRICS, *kind_of(spec).metrics}
+    assert set(per_image) == declared and all(v.shape == (6,) for v in per_image.values())
     assert {k for k, v in metrics.items() if v is not None} == declared
 
 

@@ -15,6 +15,9 @@ from aestudy.report.model_summary import layer_table
 from aestudy.report.tables import records, summarize
 from conftest import REPO, model_spec, snakemake
 
+# The smoke study's runs: figures per run (5 each), manifolds (4 runs of size 2),
+# denoising (2 kinds), anomaly scores (2 runs), per-model sweeps (8), one ROC.
+RUN_COUNT = 17
 WORDS = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))["findings"]
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "tests" / "artifacts"))
@@ -66,7 +69,7 @@ def test_analysis_follows_the_numbers():
     runs += [run("ae", 4, s, 0.02) for s in range(3)]
     runs += [run("ae", 7, s, 0.03) for s in range(2)]
     runs += [run("ae", 7, 2, None, status="diverged", diverged_epoch=12)]
-    pca = {("mnist", 2): 0.04, ("mnist", 4): 0.025, ("mnist", 7): 0.01}
+    pca = {("mnist", z): {"test_mse": mse} for z, mse in ((2, 0.04), (4, 0.025), (7, 0.01))}
     summary = records(summarize(runs, pca))
     sentences = findings.model_findings(summary, WORDS)
     assert "latent size 4 reconstructs best" in sentences[0]
@@ -143,7 +146,12 @@ def test_report_layout_and_numbers(smoke_study):
     assert html.count("<math") >= 4
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     # Every figure of the study is inlined; none is linked from disk.
-    assert html.count('src="data:image/png;base64,') == 12 * 5 + 4 + 3
+    figures = list((workdir / "results/figures").rglob("*.png"))
+    assert (
+        html.count('src="data:image/png;base64,')
+        == len(figures)
+        == RUN_COUNT * 5 + 4 + 2 + 2 + 8 + 1
+    )
     assert 'src="results' not in html
     # The summary table shows the same mean as summary.csv.
     import csv
@@ -151,7 +159,7 @@ def test_report_layout_and_numbers(smoke_study):
     with open(workdir / "results/tables/summary.csv") as handle:
         first = next(csv.DictReader(handle))
     assert f"{float(first['test_mse_mean']):.4f}" in html
-    assert "All 12 runs finished without diverging." in html
+    assert f"All {RUN_COUNT} runs finished without diverging." in html
     assert '<table class="dataframe compute">' in html and "Peak memory (MB)" in html
 
 
@@ -171,7 +179,7 @@ def test_chinese_report_mirrors_the_course_headings(chinese_report):
         "参考文献",
     ]:
         assert heading in html
-    assert 'lang="zh-CN"' in html and "全部 12 次训练均未发散。" in html
+    assert 'lang="zh-CN"' in html and f"全部 {RUN_COUNT} 次训练均未发散。" in html
     assert "<td>Ada</td>" in html and "<td>42</td>" in html
 
 
@@ -215,7 +223,7 @@ def test_report_opens_in_chromium_from_disk(smoke_study, request, language):
     workdir = smoke_study[0] if language == "en" else request.getfixturevalue("chinese_report")[0]
     page = workdir / "results/report/index.html"
     images, broken, outside = browser_check(page, ARTIFACTS / f"report-{language}.png")
-    assert len(images) == 12 * 5 + 4 + 3
+    assert len(images) == len(list((workdir / "results/figures").rglob("*.png")))
     assert broken == []
     assert outside == []
     assert (ARTIFACTS / f"report-{language}.png").stat().st_size > 10_000

@@ -1,7 +1,6 @@
 """The smoke study submitted through profiles/slurm to a real single-node SLURM
 cluster brought up for the test (Debian's slurm-wlm and munge, one fake GPU)."""
 
-import csv
 import json
 import os
 import subprocess
@@ -47,16 +46,17 @@ def cluster(tmp_path_factory):
         subprocess.run(["bash", SCRIPTS / "stop_cluster.sh"], env=env, timeout=60)
 
 
-def rows(path):
-    with open(path) as handle:
-        return {(r["model"], r["latent_dim"], r["seed"]): r for r in csv.DictReader(handle)}
+# A run of each of the course's kinds, and one on a dataset made for anomaly
+# detection (its preparation from another prepared dataset runs on the cluster too).
+CLUSTER_RUNS = ["ae/z2/seed0", "cnn_ae/z64/seed1", "vae/z20/seed0", "vae_anomaly/z4/seed0"]
 
 
 def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     workdir = copy_repository(tmp_path / "cluster-run")
+    targets = [f"results/runs/{run}/metrics.json" for run in CLUSTER_RUNS]
     process = snakemake(
         workdir,
-        "results/tables/metrics.csv",
+        *targets,
         "--verbose",
         "--profile",
         "profiles/slurm",
@@ -73,17 +73,15 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         "--latency-wait",
         "5",
     )
-    runs = sorted((workdir / "results/runs").glob("*/z*/seed*/metrics.json"))
-    assert len(runs) == 12
     job_ids = set()
-    for path in runs:
-        provenance = json.loads(path.read_text())["provenance"]
-        assert provenance["slurm_job_id"], f"{path} was not trained in a SLURM job"
+    for target in targets:
+        provenance = json.loads((workdir / target).read_text())["provenance"]
+        assert provenance["slurm_job_id"], f"{target} was not trained in a SLURM job"
         assert provenance["cuda_visible_devices"] == "0", "SLURM did not hand the job its GPU"
         # The test's GPU is a stand-in (/dev/null): PyTorch finds no CUDA behind it.
         assert provenance["device"] == "cpu"
         job_ids.add(provenance["slurm_job_id"])
-    assert len(job_ids) == 12  # one SLURM job per training run
+    assert len(job_ids) == len(targets)  # one SLURM job per training run
     # What the profile and the study's compute settings promise reaches sbatch:
     # threads, memory, run time, the GPU, and requeueing after preemption.
     calls = [
@@ -93,7 +91,8 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     ]
     train = [c for c in calls if "--comment rule_train_autoencoder_" in c]
     evaluate = [c for c in calls if "--comment rule_evaluate_run_" in c]
-    assert len(train) == len(evaluate) == 12
+    prepare = [c for c in calls if "--comment rule_prepare_data_" in c]
+    assert len(train) == len(evaluate) == len(targets) and len(prepare) == 3
     for call in train:
         options = call.split()
         assert {"--requeue", "--cpus-per-task=1", "--gpus=1"} <= set(options), call
@@ -102,11 +101,19 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         assert " -t 10 " in call and " --mem 2000 " in call and "--requeue" in call, call
         assert "--gpus" not in call, call
     # The cluster's numbers equal the local run's.
-    local, remote = (
-        rows(smoke_study[0] / "results/tables/metrics.csv"),
-        rows(workdir / "results/tables/metrics.csv"),
-    )
-    assert local.keys() == remote.keys()
-    for key, row in local.items():
-        for column in ("test_mse", "test_bce", "elbo", "kl", "iw_ll", "params", "status"):
-            assert remote[key][column] == row[column], (key, column)
+    for target in targets:
+        local = json.loads((smoke_study[0] / target).read_text())
+        remote = json.loads((workdir / target).read_text())
+        for key in (
+            "test_mse",
+            "test_bce",
+            "test_psnr",
+            "denoised_psnr",
+            "elbo",
+            "kl",
+            "iw_ll",
+            "anomaly_auc",
+            "params",
+            "status",
+        ):
+            assert remote[key] == local[key], (target, key)

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from aestudy import StudyError, layout
 from aestudy.config import resolve_config
 from aestudy.data.formats import is_downloaded
-from aestudy.figures import FROM_MODEL, MODEL_FIGURES, RUN_FIGURE_RULES
+from aestudy.figures import ANOMALY_FIGURES, MODEL_FIGURES, RUN_FIGURE_SOURCES
 from aestudy.kinds import kind_of
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
@@ -76,6 +76,16 @@ def download_folder(wildcards):
     return [layout.download_folder(wildcards.dataset)] if is_downloaded(dataset) else []
 
 
+def source_dataset_file(wildcards):
+    """The prepared dataset a dataset for anomaly detection is made from; none else."""
+    dataset = config["datasets"][wildcards.dataset]
+    return (
+        [layout.dataset_file(dataset["anomaly"]["from"])]
+        if "anomaly" in dataset
+        else []
+    )
+
+
 def dataset_file(wildcards):
     return layout.dataset_file(config["models"][wildcards.model]["dataset"])
 
@@ -120,11 +130,15 @@ def job_device(rule_name):
 
 
 def figure_settings(figure):
-    """A figure kind's slice of the config, with the settings all figures share."""
+    """A figure kind's slice of the config, with the settings all figures share (and
+    the denoising figure the evaluation's corruption, which it shows)."""
     figures = config["figures"]
-    return dict(
+    settings = dict(
         dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[figure]
     )
+    if figure == "denoising":
+        settings["noise"] = config["evaluation"]["denoising"]
+    return settings
 
 
 def figure_words(figure):
@@ -149,9 +163,41 @@ def run_figures():
     figures = []
     for run in runs_with_figures():
         spec = config["models"][run["model"]]
-        for figure in kind_of(spec).run_figures(run["latent_dim"]):
+        kinds = kind_of(spec).run_figures(run["latent_dim"])
+        anomaly = ANOMALY_FIGURES if is_anomaly_dataset(spec["dataset"]) else ()
+        for figure in (*kinds, *anomaly):
             figures.append((dict(run, figure=figure), layout.run_figure(figure, **run)))
     return figures
+
+
+def is_anomaly_dataset(name):
+    return "anomaly" in config["datasets"][name]
+
+
+def anomaly_datasets():
+    """The datasets made for anomaly detection that some model trains on."""
+    used = {spec["dataset"] for spec in config["models"].values()}
+    return [name for name in sorted(used) if is_anomaly_dataset(name)]
+
+
+def anomaly_runs(wildcards):
+    """Every run on a dataset made for anomaly detection."""
+    return [
+        run
+        for run in runs()
+        if config["models"][run["model"]]["dataset"] == wildcards.dataset
+    ]
+
+
+def anomaly_files(name):
+    """An input function: that file of every run on the wildcards' dataset."""
+    return lambda wildcards: [
+        layout.run_file(name, **run) for run in anomaly_runs(wildcards)
+    ]
+
+
+def dataset_figure_files():
+    return [layout.dataset_figure("roc", name) for name in anomaly_datasets()]
 
 
 def model_figure_files():

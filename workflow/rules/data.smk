@@ -17,6 +17,7 @@ rule download_dataset:
 rule prepare_data:
     input:
         downloads=download_folder,
+        base=source_dataset_file,
     output:
         layout.dataset_file(),
     log:

@@ -3,7 +3,8 @@ rule evaluate_run:
         dataset=dataset_file,
         weights=layout.run_file("model.pt"),
     output:
-        layout.run_file("metrics.json"),
+        metrics=layout.run_file("metrics.json"),
+        scores=layout.run_file("scores.npz"),
     log:
         layout.run_log("evaluate"),
     conda:
@@ -36,6 +37,8 @@ rule pca_baseline:
         cpus=resource("evaluate", "threads"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
+    params:
+        denoising=config["evaluation"]["denoising"],
     script:
         "../scripts/pca_baseline.py"
 

@@ -1,18 +1,21 @@
-# Per-run figures: one rule per figure kind, all made by one function. Each gets
-# only its own settings and words through params, so changing one kind's setting
-# rebuilds that kind (and the report) and nothing else. Figures drawn from the
-# trained model share the training environment; the others need no PyTorch.
-FROM_HISTORY = dict(history=layout.run_file("history.csv"))
-FROM_MODEL_INPUTS = dict(dataset=dataset_file, weights=layout.run_file("model.pt"))
+# Per-run figures: one rule per figure kind, made in one loop. Each gets only its
+# own settings and words through params, so changing one kind's setting rebuilds
+# that kind (and the report) and nothing else. Figures drawn from the trained
+# model share the training environment; the others need no PyTorch.
+FIGURE_INPUTS = {
+    "model": dict(dataset=dataset_file, weights=layout.run_file("model.pt")),
+    "history": dict(history=layout.run_file("history.csv")),
+    "scores": dict(scores=layout.run_file("scores.npz")),
+}
 
 
-for figure in RUN_FIGURE_RULES:
+for figure, source in RUN_FIGURE_SOURCES.items():
 
     rule:
         name:
             f"plot_{figure}"
         input:
-            **(FROM_MODEL_INPUTS if figure in FROM_MODEL else FROM_HISTORY),
+            **FIGURE_INPUTS[source],
         output:
             report(
                 layout.run_figure(figure),
@@ -30,7 +33,7 @@ for figure in RUN_FIGURE_RULES:
             layout.run_figure_log(figure),
         conda:
             "../../envs/pytorch.yaml"
-            if figure in FROM_MODEL
+            if source == "model"
             else "../../envs/figures.yaml"
         threads: resource("figures", "threads")
         resources:
@@ -76,3 +79,31 @@ rule plot_latent_dim_sweep:
         words=WORDS["figure_words"]["latent_dim_sweep"],
     script:
         "../scripts/plot_latent_dim_sweep.py"
+
+
+rule plot_roc:
+    input:
+        scores=anomaly_files("scores.npz"),
+        metrics=anomaly_files("metrics.json"),
+    output:
+        report(
+            layout.dataset_figure("roc"),
+            caption="../../report/captions/roc.rst",
+            category="anomaly detection",
+            labels={"dataset": "{dataset}", "figure": "ROC"},
+        ),
+    log:
+        layout.log("figures/dataset-{dataset}/roc"),
+    conda:
+        "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        cpus=resource("figures", "threads"),
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
+    params:
+        runs=anomaly_runs,
+        settings=figure_settings("roc"),
+        words=WORDS["figure_words"]["roc"],
+    script:
+        "../scripts/plot_roc.py"

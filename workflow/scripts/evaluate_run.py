@@ -1,12 +1,16 @@
-"""Evaluate one trained run on the test set: metrics.json."""
+"""Evaluate one trained run on the test set: metrics.json, and each test image's
+anomaly scores (scores.npz) for the figures that show them."""
 
 import math
 
+import numpy as np
 import torch
 
-from aestudy.atomic_files import write_json
+from aestudy.atomic_files import write_json, write_npz
 from aestudy.data.prepared import load_prepared, to_float
 from aestudy.entry import run_job
+from aestudy.evaluation import ANOMALY_SCORES, all_metrics
+from aestudy.evaluation.anomaly import anomaly_metrics, anomaly_scores
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.saved_runs import load_run
 from aestudy.kinds import kind_of
@@ -17,23 +21,51 @@ def main(
     dataset_path,
     weights_path,
     metrics_path,
+    scores_path,
     run,
-    iw_samples,
-    batch_size,
+    evaluation,
     threads=1,
     device="auto",
     log=print,
 ):
-    """`run` is the run's identity: {model, latent_dim, seed}."""
+    """`run` is the run's identity: {model, latent_dim, seed}; `evaluation` the
+    config's evaluation block."""
     torch.set_num_threads(threads)
     device, _ = claim_device(device)
     data = load_prepared(dataset_path)
     expected = {"latent_dim": run["latent_dim"], "seed": run["seed"]}
     model, record = load_run(weights_path, tuple(data["test_images"].shape[1:]), expected)
     model.to(device)
-    metrics = evaluate_model(
-        model, to_float(data["test_images"], device), record["seed"], iw_samples, batch_size
+    iw_samples, batch_size = evaluation["iw_samples"], evaluation["batch_size"]
+    metrics, per_image = evaluate_model(
+        model,
+        to_float(data["test_images"], device),
+        record["seed"],
+        iw_samples,
+        batch_size,
+        denoising=evaluation["denoising"],
     )
+    test_scores = anomaly_scores(per_image)
+    scores = {f"test_{name}": values for name, values in test_scores.items()}
+    if "normal_classes" in data:
+        _, validation = evaluate_model(
+            model, to_float(data["validation_images"], device), record["seed"], 1, batch_size
+        )
+        validation_scores = anomaly_scores(validation)
+        scores.update({f"validation_{name}": v for name, v in validation_scores.items()})
+        found = anomaly_metrics(
+            validation_scores, test_scores, data["test_labels"], data["normal_classes"]
+        )
+        metrics.update(found)
+        scores.update(
+            {
+                f"threshold_{name}": found[f"{prefix}_threshold"]
+                for name, prefix in ANOMALY_SCORES.items()
+                if name in test_scores
+            }
+        )
+    scores["test_anomalous"] = ~np.isin(data["test_labels"].numpy(), data.get("normal_classes", []))
+    scores["test_labels"] = data["test_labels"].numpy()
     spec = record["spec"]
     result = dict(
         dataset=data["name"],
@@ -51,9 +83,13 @@ def main(
         seconds=record["seconds"],
         device=record["device"],
         provenance=record.get("provenance"),
-        **{k: (v if v is None or math.isfinite(v) else None) for k, v in metrics.items()},
+        **{
+            key: (value if value is not None and math.isfinite(value) else None)
+            for key, value in ((k, metrics.get(k)) for k in all_metrics())
+        },
     )
-    log(" ".join(f"{k}={v}" for k, v in result.items()))
+    log(" ".join(f"{k}={v}" for k, v in result.items() if k != "provenance"))
+    write_npz(scores_path, **scores)
     write_json(metrics_path, result)
 
 
@@ -63,10 +99,10 @@ if "snakemake" in globals():
         snakemake.log[0],
         dataset_path=snakemake.input.dataset,
         weights_path=snakemake.input.weights,
-        metrics_path=snakemake.output[0],
+        metrics_path=snakemake.output.metrics,
+        scores_path=snakemake.output.scores,
         run=snakemake.params.run,
-        iw_samples=snakemake.params.evaluation["iw_samples"],
-        batch_size=snakemake.params.evaluation["batch_size"],
+        evaluation=snakemake.params.evaluation,
         threads=snakemake.threads,
         device=snakemake.params.device,
     )

@@ -14,6 +14,7 @@ def main(
     pca_paths,
     run_figures,
     sweep_paths,
+    roc_paths,
     template,
     style,
     text_path,
@@ -24,7 +25,8 @@ def main(
     log=print,
 ):
     """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
-    figure, path); `sweep_paths`: {model: its latent-size sweep figure}."""
+    figure, path); `sweep_paths`: {model: its latent-size sweep figure};
+    `roc_paths`: {dataset made for anomaly detection: its ROC figure}."""
     runs = read_run_table(metrics_csv)
     with open(text_path, encoding="utf-8") as handle:
         text = yaml.safe_load(handle)
@@ -36,6 +38,7 @@ def main(
         datasets=datasets,
         run_figures=run_figures,
         sweep_paths=sweep_paths,
+        roc_paths=roc_paths,
         settings=settings,
         text=text,
         template=template,
@@ -60,6 +63,7 @@ if "snakemake" in globals():
             for figure_id, path in zip(snakemake.params.figures, figures, strict=True)
         ],
         sweep_paths=dict(zip(snakemake.params.specs, snakemake.input.sweeps, strict=True)),
+        roc_paths=dict(zip(snakemake.params.roc_datasets, snakemake.input.rocs, strict=True)),
         template=snakemake.input.template,
         style=snakemake.input.style,
         text_path=snakemake.input.text,

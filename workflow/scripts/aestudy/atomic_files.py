@@ -55,6 +55,13 @@ def write_text(path, text):
         tmp.write_text(text)
 
 
+def write_npz(path, **arrays):
+    import numpy as np
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
 def torch_save(path, obj):
     import torch
 

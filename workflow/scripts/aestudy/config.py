@@ -5,13 +5,14 @@ raises StudyError with one sentence naming the key, the value and what is allowe
 """
 
 import copy
+import math
 from pathlib import Path
 
 import jsonschema
 import yaml
 
 from aestudy import StudyError
-from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.data.formats import CLASSES, IMAGE_SHAPES
 from aestudy.kinds import kind_of
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -26,6 +27,7 @@ def resolve_config(raw, check_paths=True):
     config is valid, only this machine lacks the data (tests of a study file)."""
     schema = load_schema()
     config = copy.deepcopy(dict(raw or {}))
+    _check_finite(config, ())
     _validate(config, schema, ())
     _fill_defaults(config, schema, schema)
     for name, model in config["models"].items():
@@ -34,6 +36,9 @@ def resolve_config(raw, check_paths=True):
         _fill_defaults(model, kind_schema, schema)
         model.setdefault("seeds", list(config["seeds"]))
     for name, dataset in config["datasets"].items():
+        _fill_defaults(dataset, schema["$defs"]["dataset"], schema)
+        if "anomaly" in dataset:
+            continue  # its format is its source's, below
         dataset.setdefault("format", name)
         if check_paths and "path" in dataset and not Path(dataset["path"]).exists():
             raise StudyError(
@@ -45,9 +50,39 @@ def resolve_config(raw, check_paths=True):
                 f"config key 'datasets.{name}.format' is missing and '{name}' is not a "
                 f"built-in dataset; expected one of: {', '.join(IMAGE_SHAPES)}."
             )
+    for name, dataset in list(config["datasets"].items()):
+        if "anomaly" in dataset:
+            _derive_anomaly_dataset(name, dataset, config["datasets"])
     for name, model in config["models"].items():
         _check_model(name, model, config["datasets"])
     return _canonical(config)
+
+
+def _derive_anomaly_dataset(name, dataset, datasets):
+    """A dataset made from another for anomaly detection takes that one's format."""
+    where = f"config key 'datasets.{name}"
+    if set(dataset) != {"anomaly"}:
+        raise StudyError(
+            f"{where}' has both 'anomaly' and {sorted(set(dataset) - {'anomaly'})}; expected "
+            "'anomaly' alone, since the dataset is made from another one."
+        )
+    source = dataset["anomaly"]["from"]
+    if source not in datasets and source in IMAGE_SHAPES:
+        datasets[source] = {"format": source}
+    if source not in datasets or "anomaly" in datasets[source]:
+        raise StudyError(
+            f"{where}.anomaly.from' is '{source}'; expected a built-in dataset "
+            f"({', '.join(IMAGE_SHAPES)}) or one defined under 'datasets' that is not "
+            "itself made for anomaly detection."
+        )
+    dataset["format"] = datasets[source]["format"]
+    classes = len(CLASSES[dataset["format"]])
+    normal = dataset["anomaly"]["normal_classes"]
+    if max(normal) >= classes or len(normal) == classes:
+        raise StudyError(
+            f"{where}.anomaly.normal_classes' is {normal}; expected some but not all of "
+            f"the class indices 0 to {classes - 1} of {source}."
+        )
 
 
 def dataset_format(config, dataset):
@@ -70,6 +105,20 @@ def _check_model(name, model, datasets):
             raise StudyError(
                 f"config key 'models.{name}.latent_dims' holds {latent_dim}; expected {expected}."
             )
+
+
+def _check_finite(value, path):
+    """NaN and infinity pass JSON-schema bounds (NaN compares false, inf is >= any
+    minimum): every number of the config must be finite."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, (*path, index))
+    elif isinstance(value, float) and not math.isfinite(value):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        raise StudyError(f"config key '{where}' is {value}; expected a finite number.")
 
 
 def _canonical(value):

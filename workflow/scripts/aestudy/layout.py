@@ -44,6 +44,11 @@ def model_figure(figure, model="{model}"):
     return f"results/figures/{model}/{figure}.png"
 
 
+def dataset_figure(figure, dataset="{dataset}"):
+    """A figure of every model on one dataset (no model is named with a hyphen)."""
+    return f"results/figures/dataset-{dataset}/{figure}.png"
+
+
 def dataset_file(dataset="{dataset}"):
     return f"results/data/{dataset}.pt"
 

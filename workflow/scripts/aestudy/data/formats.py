@@ -51,7 +51,7 @@ DOWNLOADABLE = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "C
 
 def is_downloaded(dataset):
     """True for a dataset entry (format, optional path) that comes from a download."""
-    return "path" not in dataset and dataset["format"] in DOWNLOADABLE
+    return not ({"path", "anomaly"} & set(dataset)) and dataset["format"] in DOWNLOADABLE
 
 
 def input_size(image_shape):

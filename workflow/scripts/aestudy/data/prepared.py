@@ -3,6 +3,8 @@
 A prepared dataset is a dict of plain tensors (loadable with weights_only=True):
 uint8 images [N, C, H, W] and int64 labels for train and test, the class names,
 where the data came from, and a SHA-256 of the tensors that `load_prepared` verifies.
+A dataset derived for anomaly detection also has `normal_classes` and a
+validation split of normal training images.
 """
 
 import gzip
@@ -20,6 +22,7 @@ from aestudy.data.downloads import read_download
 from aestudy.data.formats import CLASSES, DOWNLOADABLE, IMAGE_SHAPES
 
 TENSOR_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+VALIDATION_KEYS = ("validation_images", "validation_labels")
 
 
 def prepare_dataset(name, fmt, path=None, download_dir=None):
@@ -44,10 +47,37 @@ def prepare_dataset(name, fmt, path=None, download_dir=None):
     return prepared
 
 
+def derive_normal_dataset(base, name, normal_classes, validation_fraction, seed):
+    """For anomaly detection: train on the normal classes of `base`'s training set,
+    less a seeded validation share of them (for the detection threshold); test on
+    all of `base`'s test set."""
+    normal = torch.isin(base["train_labels"], torch.tensor(normal_classes)).nonzero().flatten()
+    order = normal[torch.randperm(len(normal), generator=torch.Generator().manual_seed(seed))]
+    held_out = round(validation_fraction * len(normal))
+    validation, train = order[:held_out].sort().values, order[held_out:].sort().values
+    names = ", ".join(base["classes"][c] for c in normal_classes)
+    prepared = dict(
+        train_images=base["train_images"][train],
+        train_labels=base["train_labels"][train],
+        validation_images=base["train_images"][validation],
+        validation_labels=base["train_labels"][validation],
+        test_images=base["test_images"],
+        test_labels=base["test_labels"],
+        normal_classes=list(normal_classes),
+        name=name,
+        format=base["format"],
+        classes=base["classes"],
+        source=f"{base['name']}, normal classes {names}; {validation_fraction:.0%} of their "
+        f"training images held out for validation (seed {seed})",
+    )
+    prepared["checksum"] = checksum(prepared)
+    return prepared
+
+
 def checksum(prepared):
     """SHA-256 of the dataset's image and label tensors (keys, shapes and bytes)."""
     sha = hashlib.sha256()
-    for key in TENSOR_KEYS:
+    for key in (*TENSOR_KEYS, *(k for k in VALIDATION_KEYS if k in prepared)):
         tensor = prepared[key].contiguous()
         sha.update(key.encode())
         sha.update(str(tuple(tensor.shape)).encode())

@@ -1,1 +1,21 @@
-"""Evaluation: test-set metrics, the PCA baseline, and loading a trained run back."""
+"""Evaluation: test-set metrics, anomaly detection by reconstruction error, the
+PCA baseline, and loading a trained run back.
+
+This module stays free of PyTorch: the tables read its list of metrics."""
+
+from aestudy.kinds import metric_names
+
+# Runs on a dataset with normal classes (datasets.<name>.normal_classes): ROC AUC,
+# and precision, recall and F1 at the threshold mean + 3 std of the normal
+# validation images' scores; the score is the reconstruction error per image, and
+# (…_elbo) the negative ELBO where the kind has one.
+ANOMALY_SCORES = {"recon": "anomaly", "neg_elbo": "anomaly_elbo"}
+ANOMALY_STATISTICS = ["auc", "precision", "recall", "f1", "threshold"]
+ANOMALY_METRICS = [
+    f"{prefix}_{s}" for prefix in ANOMALY_SCORES.values() for s in ANOMALY_STATISTICS
+]
+
+
+def all_metrics():
+    """Every metric a run's metrics.json may hold, in table order."""
+    return [*metric_names(), *ANOMALY_METRICS]

@@ -9,10 +9,29 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 
+def fit_pca(train, components):
+    return PCA(n_components=components, svd_solver="covariance_eigh").fit(
+        np.asarray(train, dtype=np.float64)
+    )
+
+
+def project(pca, images):
+    """Images [N, D] through the principal axes and back: PCA's reconstruction."""
+    return pca.inverse_transform(pca.transform(np.asarray(images, dtype=np.float64)))
+
+
+def errors(recon, clean):
+    """(MSE per pixel, PSNR in dB averaged per image) of images [N, D] in [0, 1]."""
+    per_image = ((np.asarray(recon) - np.asarray(clean)) ** 2).mean(1)
+    psnr = -10.0 * np.log10(np.maximum(per_image, 1e-10))
+    return float(per_image.mean()), float(psnr.mean())
+
+
 def pca_reconstruction_mse(train, test, components):
     """(test MSE per pixel, explained variance ratio) of projecting test [N, D] onto
     the first `components` principal axes of train [M, D]."""
-    train, test = np.asarray(train, dtype=np.float64), np.asarray(test, dtype=np.float64)
-    pca = PCA(n_components=components, svd_solver="covariance_eigh").fit(train)
-    recon = pca.inverse_transform(pca.transform(test))
-    return float(np.mean((recon - test) ** 2)), float(pca.explained_variance_ratio_.sum())
+    pca = fit_pca(train, components)
+    test = np.asarray(test, dtype=np.float64)
+    return float(np.mean((project(pca, test) - test) ** 2)), float(
+        pca.explained_variance_ratio_.sum()
+    )

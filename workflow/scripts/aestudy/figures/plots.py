@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from aestudy.atomic_files import atomic_path  # noqa: E402
 
@@ -88,6 +89,7 @@ def loss_curve(history, path, *, words, ylabel, title, log_scale=True, dpi=120):
     if log_scale and finite and min(finite) > 0:
         ax.set_yscale("log")
     ax.set_xlabel(words["xlabel"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
@@ -144,4 +146,38 @@ def notice(path, text, dpi=120):
     fig, ax = plt.subplots(figsize=(5, 1.6))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="#a00")
+    save(fig, path, dpi)
+
+
+def score_histograms(panels, path, *, words, bins, title, dpi=120):
+    """One panel per anomaly score: histograms of the normal and the anomalous test
+    images' scores, and the detection threshold as a vertical line. Each panel is
+    a dict: name, normal, anomalous (arrays), threshold."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.2), squeeze=False)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        values = np.concatenate([panel["normal"], panel["anomalous"]])
+        edges = np.histogram_bin_edges(values[np.isfinite(values)], bins=bins)
+        ax.hist(panel["normal"], bins=edges, alpha=0.6, density=True, label=words["normal"])
+        ax.hist(panel["anomalous"], bins=edges, alpha=0.6, density=True, label=words["anomalous"])
+        ax.axvline(panel["threshold"], color="k", linestyle="--", label=words["threshold"])
+        ax.set_xlabel(panel["name"])
+        ax.set_ylabel(words["density"])
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    save(fig, path, dpi)
+
+
+def roc_curves(curves, path, *, words, title, dpi=120):
+    """ROC curves (dicts: fpr, tpr, label) on one plot, with the chance diagonal."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    for curve in curves:
+        ax.plot(curve["fpr"], curve["tpr"], label=curve["label"])
+    ax.plot([0, 1], [0, 1], "k:", label=words["chance"])
+    ax.set_xlabel(words["fpr"])
+    ax.set_ylabel(words["tpr"])
+    ax.set_aspect("equal")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title)
     save(fig, path, dpi)

@@ -37,6 +37,8 @@ class Kind:
     metrics: tuple = ()
     # (spec, image_shape, latent_dim) -> None, or what a valid latent size would be
     check_latent_dim: Callable = at_most_input_size
+    # per-run figures of this kind beyond every kind's (aestudy.figures)
+    figures: tuple = ()
 
     @property
     def model_module(self):
@@ -45,7 +47,7 @@ class Kind:
     def run_figures(self, latent_dim):
         """The per-run figures of a run of this kind, in the report's order."""
         manifold = ("manifold",) if latent_dim <= MANIFOLD_MAX_LATENT_DIM else ()
-        return (*RUN_FIGURES, *manifold)
+        return (*RUN_FIGURES, *self.figures, *manifold)
 
 
 def _discover():
@@ -70,9 +72,15 @@ def build_model(spec, image_shape, latent_dim):
     return kind_of(spec).model_module.build(spec, tuple(image_shape), latent_dim)
 
 
+# What every kind reports on the test set: the reconstruction's MSE per pixel,
+# BCE per image and PSNR, and the same for the fixed corrupted test set
+# (evaluation.denoising) reconstructed by the model.
+COMMON_METRICS = ["test_mse", "test_bce", "test_psnr", "denoised_mse", "denoised_psnr"]
+
+
 def metric_names():
     """Every test-set metric some kind reports, in table order."""
-    names = ["test_mse", "test_bce"]
+    names = list(COMMON_METRICS)
     for kind in KINDS.values():
         names += [m for m in kind.metrics if m not in names]
     return names

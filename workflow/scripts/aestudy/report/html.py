@@ -12,8 +12,9 @@ from pathlib import Path
 import jinja2
 
 from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.figures import ANOMALY_FIGURES
 from aestudy.kinds import build_model, count_parameters, kind_of
-from aestudy.report import findings
+from aestudy.report import downstream, findings
 from aestudy.report.model_summary import layer_table
 from aestudy.report.tables import compute_by_model, records, summary_display
 
@@ -43,7 +44,8 @@ def model_section(name, spec, datasets, summary_rows, runs, run_figures, sweep_p
         (names["loss"], text["losses"][spec["kind"]]),
         (names["device"], ", ".join(devices)),
     ]
-    order = kind_of(spec).run_figures(1)  # every figure a run of the kind may have
+    # every figure a run of the kind may have, and those of runs on an anomaly dataset
+    order = (*kind_of(spec).run_figures(1), *ANOMALY_FIGURES)
     run_groups = []
     for z in dims:
         seeds = sorted({f["seed"] for f in run_figures if f["latent_dim"] == z})
@@ -106,6 +108,27 @@ def compute_table(compute, text):
     )
 
 
+def downstream_section(summary, specs, roc_paths, text):
+    """Section 4's downstream tasks: the comparison, denoising, anomaly detection."""
+    words = text["downstream"]
+    return dict(
+        comparison=downstream.comparison_table(summary, words),
+        denoising=downstream.denoising_table(summary, words),
+        denoising_findings=downstream.denoising_findings(summary, specs, words),
+        anomaly=downstream.anomaly_table(summary, words),
+        anomaly_findings=downstream.anomaly_findings(summary, words),
+        rocs=[
+            dict(
+                name=text["figure_names"]["roc"],
+                caption=text["captions"]["roc"],
+                dataset=dataset,
+                src=data_uri(path),
+            )
+            for dataset, path in roc_paths.items()
+        ],
+    )
+
+
 def render_report(
     *,
     summary,
@@ -115,6 +138,7 @@ def render_report(
     datasets,
     run_figures,
     sweep_paths,
+    roc_paths,
     settings,
     text,
     template,
@@ -122,7 +146,9 @@ def render_report(
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
     latent_dim, seed, figure, path); `sweep_paths`: each model's sweep figure;
-    `text`: the words of the report's language; `template`, `style`: their files."""
+    `roc_paths`: {dataset: its ROC figure}, for the datasets made for anomaly
+    detection; `text`: the words of the report's language; `template`, `style`:
+    their files."""
     run_records = records(runs)
     sections = [
         model_section(
@@ -154,6 +180,7 @@ def render_report(
         compute_table=compute_table(compute, text),
         divergence=findings.divergence_findings(run_records, text["findings"]),
         models=sections,
+        downstream=downstream_section(summary, specs, roc_paths, text),
         conclusions=findings.conclusions(records(summary), run_records, text["findings"]),
         references=text["reference_list"],
     )

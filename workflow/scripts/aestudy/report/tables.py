@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from aestudy.kinds import metric_names
+from aestudy.evaluation import all_metrics
 
 RUN_KEY = ["model", "latent_dim", "seed"]
 # The test metrics of every kind (the registry's), between the run's identity and
 # how it ran.
-METRICS = metric_names()
+METRICS = all_metrics()
 RUN_COLUMNS = [
     *["dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed", "params"],
     *METRICS,
@@ -29,10 +29,20 @@ INTEGER_COLUMNS = [
 ]
 TEXT_COLUMNS = ["dataset", "model", "kind", "status", "device"]
 TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns shown
+# The PCA baseline's numbers beside each (model, latent size): its file's keys and
+# the summary's columns. noisy_*: the corrupted test set itself against the clean.
+PCA_COLUMNS = {
+    "test_mse": "pca_mse",
+    "test_psnr": "pca_psnr",
+    "denoised_mse": "pca_denoised_mse",
+    "denoised_psnr": "pca_denoised_psnr",
+    "noisy_mse": "noisy_mse",
+    "noisy_psnr": "noisy_psnr",
+}
 SUMMARY_COLUMNS = [
     *["model", "kind", "dataset", "latent_dim", "runs", "diverged"],
     *[f"{m}_{s}" for m in METRICS for s in ("mean", "std")],
-    *["iw_samples", "pca_mse"],
+    *["iw_samples", *PCA_COLUMNS.values()],
 ]
 COMPUTE_COLUMNS = [*RUN_KEY, "seconds", "cpu_seconds", "max_rss_mb", "device"]
 
@@ -71,13 +81,13 @@ def write_table(path, table):
 
 
 def read_pca(paths):
-    """{(dataset, latent_dim): PCA test MSE} from the baseline files."""
-    return {(b["dataset"], b["latent_dim"]): b["test_mse"] for b in map(read_json, paths)}
+    """{(dataset, latent_dim): the baseline's record} from the PCA baseline files."""
+    return {(b["dataset"], b["latent_dim"]): b for b in map(read_json, paths)}
 
 
 def summarize(runs, pca):
     """Mean ± std over the finished seeds per (model, latent_dim); `pca` maps
-    (dataset, latent_dim) to the PCA baseline's test MSE."""
+    (dataset, latent_dim) to the PCA baseline's record."""
     runs = pd.DataFrame(runs)
     groups = runs.groupby(["model", "latent_dim"], sort=True)
     summary = groups.agg(
@@ -87,16 +97,19 @@ def summarize(runs, pca):
         diverged=("status", lambda status: int((status != "ok").sum())),
         iw_samples=("iw_samples", "first"),
     )
-    finished = runs[runs["status"] == "ok"]
+    missing = [m for m in METRICS if m not in runs.columns]  # metrics no run reports
+    finished = runs[runs["status"] == "ok"].reindex(columns=[*runs.columns, *missing])
     for metric in METRICS:
         values = pd.to_numeric(finished[metric], errors="coerce").astype("float64")
         stats = values.groupby([finished["model"], finished["latent_dim"]]).agg(["mean", "std"])
         summary[f"{metric}_mean"] = stats["mean"]
         summary[f"{metric}_std"] = stats["std"]
     summary = summary.reset_index()
-    summary["pca_mse"] = [
-        pca.get(key) for key in zip(summary["dataset"], summary["latent_dim"], strict=True)
+    baselines = [
+        pca.get(key, {}) for key in zip(summary["dataset"], summary["latent_dim"], strict=True)
     ]
+    for key, column in PCA_COLUMNS.items():
+        summary[column] = [baseline.get(key) for baseline in baselines]
     return _typed(summary[SUMMARY_COLUMNS], integers=[*INTEGER_COLUMNS, "runs", "diverged"])
 
 
@@ -173,19 +186,28 @@ def compute_by_model(compute):
     ).reset_index()
 
 
+# Decibels are shown with two decimals whatever their size.
+DECIBELS = {"test_psnr", "denoised_psnr", "pca_psnr", "pca_denoised_psnr", "noisy_psnr"}
+
+
 def mean_std(row, metric):
     """'mean ± std' of a summary row's metric; 'diverged' when no run finished."""
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     if mean is None or pd.isna(mean):
         return "diverged" if row["diverged"] == row["runs"] else "–"
+    like = 100 if metric in DECIBELS else mean
     has_std = std is not None and not pd.isna(std)
-    return number(mean) + (f" ± {number(std, like=mean)}" if has_std else "")
+    return number(mean, like=like) + (f" ± {number(std, like=like)}" if has_std else "")
 
 
 def number(value, like=None):
-    """Four decimals for small numbers (MSE), two for large ones (nats); a std
+    """Four decimals for small numbers (MSE), two for large ones (nats, dB); a std
     takes its mean's precision."""
     if value is None or pd.isna(value):
         return "–"
     scale = abs(value if like is None else like)
     return f"{value:.4f}" if scale < 10 else f"{value:.2f}"
+
+
+def decibels(value):
+    return number(value, like=100)

@@ -1,0 +1,11 @@
+"""Contractive autoencoder (Rifai et al. 2011): the MLP autoencoder with a
+penalty on the encoder's sensitivity, weight * ||J_f(x)||_F^2, the squared
+Frobenius norm of the encoder's Jacobian at each image, computed exactly."""
+
+from aestudy.kinds import Kind
+
+KIND = Kind(
+    name="cae",
+    # per test image: ||J_f(x)||_F^2, beside the MSE
+    metrics=("contractive_penalty",),
+)

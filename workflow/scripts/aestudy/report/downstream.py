@@ -1,0 +1,153 @@
+"""The report's downstream tasks: one table comparing every model on the same test
+set, denoising, and anomaly detection, with sentences computed from the numbers.
+
+Every table is a pandas DataFrame shown with `to_html`; its headings and the
+sentences come from the words of report/text under `downstream`.
+"""
+
+import pandas as pd
+
+from aestudy.report.tables import decibels, mean_std, records
+
+# The comparison table's columns: test-set metrics, shown where a model has them.
+COMPARED = [
+    "test_mse",
+    "test_psnr",
+    "elbo",
+    "iw_ll",
+    "contractive_penalty",
+    "denoised_psnr",
+    "anomaly_auc",
+]
+ANOMALY = [
+    "anomaly_auc",
+    "anomaly_precision",
+    "anomaly_recall",
+    "anomaly_f1",
+    "anomaly_elbo_auc",
+    "anomaly_elbo_f1",
+]
+
+
+def _html(table, classes):
+    return table.to_html(index=False, classes=classes, border=0, na_rep="–")
+
+
+def _identity(rows, headers):
+    return {
+        headers["model"]: [r["model"] for r in rows],
+        headers["dataset"]: [r["dataset"] for r in rows],
+        headers["latent_dim"]: [r["latent_dim"] for r in rows],
+    }
+
+
+def comparison_table(summary, words):
+    """Every (model, latent size) on its test set: the metrics it has, mean ± std."""
+    rows = records(summary)
+    headers = words["headers"]
+    present = [m for m in COMPARED if any(r[f"{m}_mean"] is not None for r in rows)]
+    table = pd.DataFrame(
+        {
+            **_identity(rows, headers),
+            **{headers[m]: [mean_std(r, m) for r in rows] for m in present},
+        }
+    )
+    return _html(table, "comparison")
+
+
+def denoising_table(summary, words):
+    """The fixed corrupted test set: its own distance from the clean images, PCA's
+    and each model's reconstruction of it."""
+    rows = records(summary)
+    headers = words["headers"]
+    table = pd.DataFrame(
+        {
+            **_identity(rows, headers),
+            headers["noisy_psnr"]: [decibels(r["noisy_psnr"]) for r in rows],
+            headers["pca_denoised_psnr"]: [decibels(r["pca_denoised_psnr"]) for r in rows],
+            headers["denoised_psnr"]: [mean_std(r, "denoised_psnr") for r in rows],
+            headers["denoised_mse"]: [mean_std(r, "denoised_mse") for r in rows],
+        }
+    )
+    return _html(table, "denoising")
+
+
+def denoising_findings(summary, specs, words):
+    """For each denoising model: its PSNR on the corrupted test set beside the
+    corrupted input's, PCA's and the plain autoencoders' of the same size on the
+    same data."""
+    rows = records(summary)
+    sentences = []
+    for row in rows:
+        spec = specs[row["model"]]
+        if "noise" not in spec or row["denoised_psnr_mean"] is None:
+            continue
+        peers = [
+            r
+            for r in rows
+            if r["dataset"] == row["dataset"]
+            and r["latent_dim"] == row["latent_dim"]
+            and "noise" not in specs[r["model"]]
+            and r["denoised_psnr_mean"] is not None
+        ]
+        others = words["join"].join(
+            words["peer"].format(model=r["model"], psnr=mean_std(r, "denoised_psnr")) for r in peers
+        )
+        gain = row["denoised_psnr_mean"] - row["noisy_psnr"]
+        sentences.append(
+            words["denoising"].format(
+                model=row["model"],
+                latent_dim=row["latent_dim"],
+                psnr=mean_std(row, "denoised_psnr"),
+                noisy=decibels(row["noisy_psnr"]),
+                gain=f"{gain:+.2f}",
+                pca=decibels(row["pca_denoised_psnr"]),
+                others=others or words["no_peer"],
+            )
+        )
+    return sentences
+
+
+def anomaly_rows(summary):
+    return [r for r in records(summary) if r["anomaly_auc_mean"] is not None]
+
+
+def anomaly_table(summary, words):
+    rows = anomaly_rows(summary)
+    if not rows:
+        return None
+    headers = words["headers"]
+    present = [m for m in ANOMALY if any(r[f"{m}_mean"] is not None for r in rows)]
+    table = pd.DataFrame(
+        {
+            **_identity(rows, headers),
+            **{headers[m]: [mean_std(r, m) for r in rows] for m in present},
+        }
+    )
+    return _html(table, "anomaly")
+
+
+def anomaly_findings(summary, words):
+    sentences = []
+    for row in anomaly_rows(summary):
+        verdict = _verdict(row["anomaly_auc_mean"], row["anomaly_auc_std"])
+
+        sentences.append(
+            words["anomaly"].format(
+                model=row["model"],
+                dataset=row["dataset"],
+                latent_dim=row["latent_dim"],
+                auc=mean_std(row, "anomaly_auc"),
+                f1=mean_std(row, "anomaly_f1"),
+                verdict=words["verdicts"][verdict],
+            )
+        )
+    return sentences
+
+
+def _verdict(auc, std):
+    """How far an AUC is from chance (0.5), judged two standard deviations down."""
+    if std is None:
+        return "one_seed"
+    low = auc - 2 * std
+    return "clear" if low > 0.75 else "weak" if low > 0.5 else "chance"
