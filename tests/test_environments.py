@@ -56,8 +56,8 @@ def test_pytorch_is_built_into_one_environment_only():
 def rules_with_env_and_script():
     """(rule, environment file, script) for every rule of workflow/rules/: the named
     rules as written, and the per-run figure rules that figures.smk makes in a loop
-    (drawn from the model in the PyTorch environment, or from the history)."""
-    from aestudy.figures import RUN_FIGURE_SOURCES
+    (drawn from saved arrays, in the environment without PyTorch)."""
+    from aestudy.figures import RUN_FIGURE_SOURCES, script_of
 
     found = []
     for smk in (REPO / "workflow/rules").glob("*.smk"):
@@ -66,9 +66,8 @@ def rules_with_env_and_script():
             script = re.search(r'script:\s*"\.\./scripts/([\w.]+)"', block)
             if env and script:
                 found.append((block.split(":")[0], env.group(1), script.group(1)))
-    for figure, source in RUN_FIGURE_SOURCES.items():
-        env = "pytorch.yaml" if source == "model" else "figures.yaml"
-        found.append((f"plot_{figure}", env, f"plot_{figure}.py"))
+    for figure in RUN_FIGURE_SOURCES:  # drawn without PyTorch
+        found.append((f"plot_{figure}", "figures.yaml", f"{script_of(figure)}.py"))
     return sorted(found)
 
 

@@ -4,7 +4,7 @@ import torch
 from aestudy.data.prepared import to_float
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.pca_baseline import pca_reconstruction_mse
-from aestudy.figures.latent_views import pca_2d
+from aestudy.figures.projections import pca_2d
 from aestudy.kinds import build_model
 from aestudy.kinds.losses import bce_per_image, kl_per_image
 from aestudy.kinds.vae.model import iw_log_likelihood

@@ -133,18 +133,38 @@ def test_another_seeds_figure_is_drawn_when_asked_by_its_path(one_dimensional_st
     assert not (folder / "seed1/samples.png").exists()  # only what was asked for
 
 
-def test_one_figure_setting_rebuilds_only_that_figure_kind(smoke_study):
-    workdir, _ = smoke_study
+def plan_with(workdir, **figures):
+    """The rules a dry run of the smoke study with other figure settings plans."""
     study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
-    study.setdefault("figures", {})["interpolation"] = {"steps": 7}
+    study["figures"] = figures
     changed = workdir / "figure_changed.yaml"
     changed.write_text(yaml.safe_dump(study))
-    jobs = planned_jobs(
+    return planned_jobs(
         snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
     )
-    rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["all", "plot_interpolation", "render_report"]
-    assert sum(rule == "plot_interpolation" for rule, _ in jobs) == 17  # every run
+
+
+def test_a_drawing_setting_redraws_only_that_figure_kind(smoke_study):
+    jobs = plan_with(smoke_study[0], latent_space={"tsne": True})
+    assert sorted({rule for rule, _ in jobs}) == ["all", "plot_latent_space", "render_report"]
+    assert sum(rule == "plot_latent_space" for rule, _ in jobs) == 17  # every run
+
+
+def test_a_setting_of_what_is_decoded_redraws_the_runs_figures_only(smoke_study):
+    """Interpolation steps change the figure data (one PyTorch job a run), then its
+    figures are redrawn; nothing is trained, evaluated or tabulated again."""
+    jobs = plan_with(smoke_study[0], interpolation={"steps": 7})
+    rules = {rule for rule, _ in jobs}
+    assert sum(rule == "figure_data" for rule, _ in jobs) == 17
+    assert "plot_interpolation" in rules and "render_report" in rules
+    assert not rules & {
+        "train_autoencoder",
+        "evaluate_run",
+        "aggregate_metrics",
+        "plot_loss_curve",
+        "plot_latent_dim_sweep",
+        "plot_anomaly_scores",
+    }
 
 
 def test_a_figure_path_as_target_builds_just_it(smoke_study):

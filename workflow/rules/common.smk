@@ -9,7 +9,13 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from aestudy import StudyError, layout
 from aestudy.config import resolve_config
 from aestudy.data.formats import is_downloaded
-from aestudy.figures import ANOMALY_FIGURES, MODEL_FIGURES, RUN_FIGURE_SOURCES
+from aestudy.figures import (
+    ANOMALY_FIGURES,
+    DRAWING_SETTINGS,
+    MODEL_FIGURES,
+    RUN_FIGURE_SOURCES,
+    script_of,
+)
 from aestudy.kinds import kind_of
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
@@ -139,6 +145,29 @@ def figure_settings(figure):
     if figure == "denoising":
         settings["noise"] = config["evaluation"]["denoising"]
     return settings
+
+
+def figure_data_figures(wildcards):
+    """The figure kinds of a run that are drawn from its figure data."""
+    spec = config["models"][wildcards.model]
+    return [
+        figure
+        for figure in kind_of(spec).run_figures(int(wildcards.latent_dim))
+        if RUN_FIGURE_SOURCES[figure] == "data"
+    ]
+
+
+def figure_data_settings(wildcards):
+    """For each of them, the settings that change what its data holds (not how it
+    is drawn): changing one recomputes the run's figure data and redraws its figures."""
+    return {
+        figure: {
+            key: value
+            for key, value in figure_settings(figure).items()
+            if key not in DRAWING_SETTINGS
+        }
+        for figure in figure_data_figures(wildcards)
+    }
 
 
 def figure_words(figure):

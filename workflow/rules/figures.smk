@@ -1,9 +1,32 @@
+rule figure_data:
+    input:
+        dataset=dataset_file,
+        weights=layout.run_file("model.pt"),
+    output:
+        layout.run_figure_data(),
+    log:
+        layout.run_figure_log("figure_data"),
+    conda:
+        "../../envs/pytorch.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        cpus=resource("figures", "threads"),
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
+    params:
+        run=run_identity,
+        figures=figure_data_figures,
+        settings=figure_data_settings,
+    script:
+        "../scripts/figure_data.py"
+
+
 # Per-run figures: one rule per figure kind, made in one loop. Each gets only its
-# own settings and words through params, so changing one kind's setting rebuilds
-# that kind (and the report) and nothing else. Figures drawn from the trained
-# model share the training environment; the others need no PyTorch.
+# own settings and words through params, so changing how one kind is drawn
+# redraws that kind (and the report) and nothing else. None needs PyTorch: what
+# they show was computed once per run by figure_data.
 FIGURE_INPUTS = {
-    "model": dict(dataset=dataset_file, weights=layout.run_file("model.pt")),
+    "data": dict(data=layout.run_figure_data()),
     "history": dict(history=layout.run_file("history.csv")),
     "scores": dict(scores=layout.run_file("scores.npz")),
 }
@@ -32,9 +55,7 @@ for figure, source in RUN_FIGURE_SOURCES.items():
         log:
             layout.run_figure_log(figure),
         conda:
-            "../../envs/pytorch.yaml"
-            if source == "model"
-            else "../../envs/figures.yaml"
+            "../../envs/figures.yaml"
         threads: resource("figures", "threads")
         resources:
             cpus=resource("figures", "threads"),
@@ -47,10 +68,11 @@ for figure, source in RUN_FIGURE_SOURCES.items():
             kind=lambda wildcards: config["models"][wildcards.model]["kind"],
             dataset=lambda wildcards: config["models"][wildcards.model]["dataset"],
             figure=figure,
+            script=script_of(figure),
         script:
             # Through params, not the loop variable: Snakemake reads `script:` again
             # when a job runs, when `figure` holds the loop's last value.
-            "../scripts/plot_{params.figure}.py"
+            "../scripts/{params.script}.py"
 
 
 rule plot_latent_dim_sweep:

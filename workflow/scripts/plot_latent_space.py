@@ -1,51 +1,58 @@
 """Test codes (the VAE's means) projected to 2-D by PCA, coloured by class;
-optionally a t-SNE panel beside it."""
+optionally a t-SNE panel beside it. Drawn from the run's figure data."""
 
-import torch
+import numpy as np
 
-from aestudy.entry import run_figure_job
-from aestudy.evaluation.saved_runs import open_run
+from aestudy.entry import run_job
 from aestudy.figures import plots
-from aestudy.figures.latent_views import encode_all, fixed_selection, pca_2d, tsne_2d
+from aestudy.figures.projections import pca_2d, tsne_2d
 
 
-def main(dataset_path, weights_path, run, output, settings, words, threads=1, log=print):
-    data, model, record, images = open_run(dataset_path, weights_path, run, threads)
-    if record["status"] == "diverged":
-        return plots.diverged_notice(output, record, words, settings["dpi"])
-    chosen = fixed_selection(settings["points"], len(images), settings["selection_seed"])
-    codes, labels = encode_all(model, images[chosen]), data["test_labels"][chosen]
+def main(data_path, output, run, settings, words, log=print):
+    data = np.load(data_path)
+    if "latent_space.codes" not in data:  # a run that diverged: nothing to show
+        return plots.notice(
+            output, words["diverged"].format(epoch=int(data["diverged_epoch"])), settings["dpi"]
+        )
+    codes, labels = data["latent_space.codes"], data["latent_space.labels"]
     points, explained = pca_2d(codes)
     axes = [words["axis"].format(index=i + 1, share=share) for i, share in enumerate(explained)]
     panels = [
         dict(
             points=points,
             labels=labels,
-            subtitle=words["pca"].format(dim=codes.shape[1]),
             axis_labels=axes,
+            subtitle=words["pca"].format(dim=codes.shape[1]),
         )
     ]
     if settings["tsne"]:
-        subset = torch.arange(min(settings["tsne_points"], len(codes)))
-        embedded = tsne_2d(codes[subset], seed=settings["selection_seed"])
-        log(f"t-SNE of {len(subset)} codes")
+        count = min(settings["tsne_points"], len(codes))
         panels.append(
             dict(
-                points=embedded,
-                labels=labels[subset],
+                points=tsne_2d(codes[:count], seed=settings["selection_seed"]),
+                labels=labels[:count],
                 subtitle=words["tsne"],
                 axis_labels=words["tsne_axes"],
             )
         )
+        log(f"t-SNE of {count} codes")
     plots.latent_scatter(
         panels,
-        data["classes"],
+        list(data["classes"]),
         output,
-        title=plots.run_title(words, run, data["name"]),
+        title=plots.run_title(words, run, str(data["dataset"])),
         dpi=settings["dpi"],
     )
     log(f"{len(codes)} codes projected -> {output}")
 
 
 if "snakemake" in globals():
-    run_figure_job(main, snakemake)
+    run_job(
+        main,
+        snakemake.log[0],
+        data_path=snakemake.input.data,
+        output=snakemake.output[0],
+        run=snakemake.params.run,
+        settings=snakemake.params.settings,
+        words=snakemake.params.words,
+    )

@@ -1,6 +1,5 @@
 """What every entry script shares: logging to the rule's log file and to stderr,
-turning a StudyError into its one sentence and a non-zero exit, and the mapping
-of a per-run figure rule's inputs onto the figure script."""
+and turning a StudyError into its one sentence and a non-zero exit."""
 
 import logging
 import sys
@@ -34,19 +33,3 @@ def run_job(main, log_path, **kwargs):
     except BaseException:
         logger.error(traceback.format_exc())
         raise
-
-
-def run_figure_job(main, smk):
-    """The glue every per-run figure script that loads the model shares: the run's
-    dataset and weights, its identity, one output, the figure's settings and words."""
-    run_job(
-        main,
-        smk.log[0],
-        dataset_path=smk.input.dataset,
-        weights_path=smk.input.weights,
-        run=smk.params.run,
-        output=smk.output[0],
-        settings=smk.params.settings,
-        words=smk.params.words,
-        threads=smk.threads,
-    )

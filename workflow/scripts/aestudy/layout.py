@@ -40,6 +40,11 @@ def run_figure(figure, **run):
     return _fill(f"{RUN_FIGURES}/{figure}.png", **run)
 
 
+def run_figure_data(**run):
+    """What the run's figures show, computed once from its model (figure_data)."""
+    return _fill(f"{RUN_FIGURES}/figure_data.npz", **run)
+
+
 def model_figure(figure, model="{model}"):
     return f"results/figures/{model}/{figure}.png"
 

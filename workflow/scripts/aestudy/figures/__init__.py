@@ -12,17 +12,30 @@ MANIFOLD_MAX_LATENT_DIM = 2
 # Drawn for the runs on a dataset made for anomaly detection.
 ANOMALY_FIGURES = ("anomaly_scores",)
 # Every per-run figure kind with a rule (kinds add theirs, e.g. "denoising"), and
-# what it is drawn from: the trained model (with PyTorch), the run's history, or
-# the per-image scores its evaluation wrote.
+# what it is drawn from: the run's figure data (computed once per run from the
+# trained model, with PyTorch: figure_data.py), its history, or the per-image
+# scores its evaluation wrote. Drawing needs no PyTorch.
 RUN_FIGURE_SOURCES = {
     "loss_curve": "history",
-    "reconstructions": "model",
-    "latent_space": "model",
-    "interpolation": "model",
-    "samples": "model",
-    "manifold": "model",
-    "denoising": "model",
+    "reconstructions": "data",
+    "latent_space": "data",
+    "interpolation": "data",
+    "samples": "data",
+    "manifold": "data",
+    "denoising": "data",
     "anomaly_scores": "scores",
 }
+# The figures that show a grid of images, all drawn by plot_image_grid.py.
+GRID_FIGURES = ("reconstructions", "interpolation", "samples", "manifold", "denoising")
+# Settings that change only how a figure is drawn, not what its data holds:
+# changing one redraws that figure kind and leaves the figure data alone.
+DRAWING_SETTINGS = ("dpi", "log_scale", "tsne", "tsne_points", "bins")
+
+
+def script_of(figure):
+    """The entry script that draws a figure kind."""
+    return "plot_image_grid" if figure in GRID_FIGURES else f"plot_{figure}"
+
+
 # Per model: test metrics against the latent size.
 MODEL_FIGURES = ("latent_dim_sweep",)

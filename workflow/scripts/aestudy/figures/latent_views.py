@@ -1,9 +1,8 @@
-"""What the figures show, computed from a trained model: codes, their 2-D
-projection, interpolations, samples and decoded grids. Drawing is in plots.py.
+"""What the figures show, computed from a trained model: codes, interpolations,
+samples and decoded grids (figure_data saves them; plots draws them).
 
 A model's `code(x)` is its deterministic code (the VAE's posterior mean)."""
 
-import numpy as np
 import torch
 from torch.distributions import Normal
 
@@ -26,29 +25,6 @@ def encode_all(model, images, batch_size=1000):
 def reconstruct(model, images):
     model.eval()
     return model.reconstruct(images)
-
-
-def pca_2d(codes):
-    """(points [N, 2], explained variance ratios) of codes [N, D] projected onto their
-    first two principal axes; a 1-D code is its centred value beside a zero axis."""
-    from sklearn.decomposition import PCA
-
-    codes = codes.double().numpy()
-    if codes.shape[1] == 1:
-        centered = codes - codes.mean(0)
-        return np.hstack([centered, np.zeros_like(centered)]), [1.0, 0.0]
-    pca = PCA(n_components=2, svd_solver="full")
-    return pca.fit_transform(codes), pca.explained_variance_ratio_.tolist()
-
-
-def tsne_2d(codes, seed=0, perplexity=30.0):
-    from sklearn.manifold import TSNE
-
-    perplexity = min(perplexity, (len(codes) - 1) / 3)
-    # A PCA start needs two axes to take; a 1-D code starts at random (seeded).
-    init = "pca" if codes.shape[1] >= 2 else "random"
-    embedding = TSNE(2, perplexity=perplexity, init=init, random_state=seed)
-    return torch.from_numpy(embedding.fit_transform(codes.double().numpy()))
 
 
 @torch.no_grad()

@@ -44,30 +44,17 @@ def save(fig, path, dpi):
     plt.close(fig)
 
 
-def grid_rows(count):
-    """Rows for `count` images with no blank cell: the largest divisor of count that
-    is at most its square root (16 -> 4 x 4, 12 -> 3 x 4, a prime -> one row)."""
-    return max(d for d in range(1, math.isqrt(count) + 1) if count % d == 0)
-
-
-def image_grid(images, path, *, rows, title, row_labels=None, dpi=120, cell=0.9):
-    """Images [N, C, H, W] in [0, 1], `rows` rows filled left to right, composed into
-    one picture by torchvision's make_grid and drawn once; row labels on the left."""
-    from torchvision.utils import make_grid
-
-    columns = math.ceil(len(images) / rows)
-    pad = 2
-    grid = make_grid(images.detach().cpu().clamp(0, 1), nrow=columns, padding=pad, pad_value=1.0)
-    picture = grid.permute(1, 2, 0).numpy()
-    if images.shape[1] == 1:
-        picture = picture[..., 0]  # make_grid repeats one channel three times
-    margin = 1.2 if row_labels else 0.3
-    fig, ax = plt.subplots(figsize=(cell * columns + margin, cell * rows + 0.5))
-    ax.imshow(picture, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+def image_grid(picture, rows, columns, path, *, title, row_labels=None, dpi=120, cell=0.9):
+    """A picture composed of `rows` x `columns` images (figure_data.grid) drawn once,
+    with a label beside each row."""
+    fig, ax = plt.subplots(
+        figsize=(cell * columns + (1.2 if row_labels else 0.3), cell * rows + 0.5)
+    )
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     ax.set_xticks([])
-    step = images.shape[2] + pad
     if row_labels:
-        ax.set_yticks([pad + step * i + images.shape[2] / 2 for i in range(len(row_labels))])
+        step = (picture.shape[0] - 2) / rows  # each row: an image and its padding
+        ax.set_yticks([2 + step * (i + 0.5) - 1 for i in range(len(row_labels))])
         ax.set_yticklabels(row_labels)
         ax.tick_params(axis="y", length=0)
     else:

@@ -1,0 +1,125 @@
+"""What a run's figures show, computed once per run from the trained model and
+saved in one .npz (`figure_data`), so that each figure job draws it with numpy
+and matplotlib alone: starting PyTorch costs more than drawing a small PNG.
+
+Each figure kind drawn from the model has a function here that returns its
+arrays; image grids are composed by torchvision's make_grid and saved as the
+picture to show, with the rows and columns it holds.
+"""
+
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+from aestudy.data.corruption import fixed_corruption
+from aestudy.data.prepared import to_float
+from aestudy.figures.latent_views import (
+    code_distribution,
+    encode_all,
+    fixed_selection,
+    has_prior,
+    interpolate,
+    manifold,
+    reconstruct,
+    sample,
+    traversal,
+)
+
+PAD = 2  # pixels of white between the images of a grid
+COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> arrays
+
+
+def computes(figure):
+    def register(function):
+        COMPUTE[figure] = function
+        return function
+
+    return register
+
+
+def grid(images, rows):
+    """Images [N, C, H, W] in [0, 1] as one picture, `rows` rows filled left to
+    right: {picture (uint8 [H, W] or [H, W, 3]), rows, columns}."""
+    columns = -(-len(images) // rows)
+    picture = make_grid(images.detach().cpu().clamp(0, 1), nrow=columns, padding=PAD, pad_value=1.0)
+    picture = (picture * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    if images.shape[1] == 1:
+        picture = picture[..., 0]  # make_grid repeats one channel three times
+    return dict(picture=picture, rows=rows, columns=columns)
+
+
+def grid_rows(count):
+    """Rows for `count` images with no blank cell: the largest divisor of count that
+    is at most its square root (16 -> 4 x 4, 12 -> 3 x 4, a prime -> one row)."""
+    return max(d for d in range(1, int(count**0.5) + 1) if count % d == 0)
+
+
+@computes("reconstructions")
+def reconstructions(model, data, images, settings):
+    count = settings["count"] if images.shape[1] == 1 else settings["count_color"]
+    chosen = images[fixed_selection(count, len(images), settings["selection_seed"])]
+    return grid(torch.cat([chosen, reconstruct(model, chosen)]), rows=2)
+
+
+@computes("latent_space")
+def latent_space(model, data, images, settings):
+    """The codes (the VAE's means) of a fixed choice of test images, and their
+    classes: the figure projects them to 2-D itself."""
+    chosen = fixed_selection(settings["points"], len(images), settings["selection_seed"])
+    return dict(
+        codes=encode_all(model, images[chosen]).numpy(), labels=data["test_labels"][chosen].numpy()
+    )
+
+
+@computes("interpolation")
+def interpolation(model, data, images, settings):
+    pairs = 2 * settings["pairs"]
+    ends = images[fixed_selection(pairs, len(images), settings["selection_seed"])]
+    rows = [
+        interpolate(model, ends[2 * i], ends[2 * i + 1], settings["steps"])
+        for i in range(len(ends) // 2)
+    ]
+    return grid(torch.cat(rows), rows=len(rows))
+
+
+@computes("samples")
+def samples(model, data, images, settings):
+    mean, covariance = code_distribution(model, to_float(data["train_images"]))
+    drawn = sample(model, mean, covariance, settings["count"], settings["seed"])
+    return dict(grid(drawn, rows=grid_rows(len(drawn))), prior=np.bool_(has_prior(model)))
+
+
+@computes("manifold")
+def decoded_manifold(model, data, images, settings):
+    """Latent size 2: a grid of normal quantiles; latent size 1: a traversal."""
+    mean, covariance = code_distribution(model, to_float(data["train_images"]))
+    if len(mean) == 2:
+        steps = settings["grid"]
+        return dict(grid(manifold(model, mean, covariance, steps), rows=steps), shape="grid")
+    steps = settings["traversal_steps"]
+    return dict(grid(traversal(model, mean, covariance, steps), rows=1), shape="traversal")
+
+
+@computes("denoising")
+def denoising(model, data, images, settings):
+    chosen = fixed_selection(settings["count"], len(images), settings["selection_seed"])
+    noisy = fixed_corruption(images, settings["noise"])[chosen]
+    return grid(torch.cat([noisy, reconstruct(model, noisy), images[chosen]]), rows=3)
+
+
+@torch.no_grad()
+def compute_figure_data(model, data, record, figures, settings):
+    """{f"{figure}.{key}": array} for every figure kind in `figures`, and the run's
+    own facts (dataset, classes, diverged epoch); nothing to show for a diverged run."""
+    arrays = dict(
+        dataset=np.str_(data["name"]),
+        classes=np.array(data["classes"]),
+        diverged_epoch=np.int64(record["diverged_epoch"] or 0),
+    )
+    if record["status"] == "diverged":
+        return arrays
+    images = to_float(data["test_images"])
+    for figure in figures:
+        for key, value in COMPUTE[figure](model, data, images, settings[figure]).items():
+            arrays[f"{figure}.{key}"] = np.asarray(value)
+    return arrays
