@@ -110,3 +110,72 @@ def test_a_denoising_model_corrupts_in_training_only(kind):
     torch.manual_seed(0)
     first = model(x)
     assert not torch.equal(first, model(x))  # training: a new corruption each time
+
+
+def trained_with_labels(kind, data, latent_dim, epochs=10, **settings):
+    images, labels = to_float(data["train_images"]), data["train_labels"]
+    spec = model_spec(kind, epochs=epochs, **settings)
+    seed_everything(0)
+    model = build_model(spec, tuple(images.shape[1:]), latent_dim)
+    train_autoencoder(
+        model,
+        spec,
+        images,
+        images[:64],
+        0,
+        log=lambda _: None,
+        train_labels=labels,
+        test_labels=labels[:64],
+    )
+    return model
+
+
+def test_active_units_fall_as_beta_rises(digits):
+    """The β-VAE: a heavier KL term switches latent dimensions off."""
+    test, labels = to_float(digits["test_images"]), digits["test_labels"]
+    active = []
+    for beta in (1.0, 4.0, 16.0):
+        model = trained_with_labels("vae", digits, 10, beta=beta, hidden=[256])
+        metrics, _ = evaluate_model(model, test, 0, 5, labels=labels)
+        kl = torch.tensor(metrics["kl_per_dimension"])
+        assert metrics["active_units"] == (kl > 0.01).sum().item() and len(kl) == 10
+        active.append(metrics["active_units"])
+    assert active[0] >= active[1] >= active[2] and active[0] > active[2]
+
+
+def test_conditional_samples_are_of_the_class_asked_for(digits):
+    """A logistic regression trained on the same digits reads the class the
+    conditional VAE was given in its samples far more often than chance (1 in 10)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from aestudy.figures.latent_views import class_samples
+
+    images = to_float(digits["train_images"]).flatten(1).numpy()
+    classifier = LogisticRegression(max_iter=500).fit(images, digits["train_labels"].numpy())
+    model = trained_with_labels("cvae", digits, 8, epochs=15, hidden=[256])
+    samples = class_samples(model, classes=10, per_class=20, latent_dim=8, seed=0)
+    predicted = torch.tensor(classifier.predict(samples.flatten(1).numpy()))
+    asked = torch.arange(10).repeat_interleave(20)
+    assert (predicted == asked).float().mean().item() > 0.4
+
+
+@pytest.mark.parametrize("update", ["loss", "ema"])
+def test_the_vq_vae_uses_its_codebook(digits, update):
+    """Perplexity exp(entropy of code frequencies) lies in (1, K]; the share of codes
+    used in (0, 1]; the reconstruction comes through the codes."""
+    model = trained_with_labels("vq_vae", digits, 196, epochs=5, codebook_update=update)
+    test = to_float(digits["test_images"])
+    metrics, _ = evaluate_model(model, test, 0, 1)
+    assert 1 < metrics["codebook_perplexity"] <= 64
+    assert 0 < metrics["codes_used"] <= 1
+    usage = torch.tensor(metrics["code_usage"])
+    assert usage.sum().item() == pytest.approx(7 * 7)  # codes per image, averaged
+    with torch.no_grad():
+        code = model.code(test[:4]).view(4, 4, 7, 7)
+        vectors = model.quantizer.codebook
+        assert all(
+            any(torch.equal(code[i, :, r, c], v) for v in vectors)
+            for i in range(4)
+            for r in range(7)
+            for c in range(7)
+        )  # every position holds one of the codebook's vectors

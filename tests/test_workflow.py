@@ -9,6 +9,7 @@ import pytest
 import torch
 import yaml
 
+from aestudy.kinds import KINDS
 from conftest import copy_repository, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -57,6 +58,12 @@ def read_rows(path):
         return list(csv.DictReader(handle))
 
 
+def smoke_config(workdir):
+    from aestudy.config import resolve_config
+
+    return resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
+
+
 def untrained_test_mse(workdir, model, latent_dim, seed):
     """Test MSE of the run's model as initialised, before any training step."""
     from aestudy.config import resolve_config
@@ -67,30 +74,27 @@ def untrained_test_mse(workdir, model, latent_dim, seed):
 
     spec = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
     spec = spec["models"][model]
-    images = to_float(load_prepared(workdir / f"results/data/{spec['dataset']}.pt")["test_images"])
+    data = load_prepared(workdir / f"results/data/{spec['dataset']}.pt")
+    images = to_float(data["test_images"])
     seed_everything(seed)
     untrained = build_model(spec, tuple(images.shape[1:]), latent_dim)
-    return evaluate_model(untrained, images, seed, iw_samples=1)[0]["test_mse"]
+    metrics, _ = evaluate_model(untrained, images, seed, iw_samples=1, labels=data["test_labels"])
+    return metrics["test_mse"]
 
 
 def test_smoke_study_runs_to_completion(smoke_study):
     workdir, process = smoke_study
     rows = read_rows(workdir / "results/tables/metrics.csv")
+    study = smoke_config(workdir)
     expected = {
-        ("ae", "2"),
-        ("ae", "4"),
-        ("cnn_ae", "64"),
-        ("cnn_ae", "256"),
-        ("vae", "2"),
-        ("vae", "20"),
-        ("dae", "4"),
-        ("cnn_dae", "64"),
-        ("cae", "4"),
-        ("ae_anomaly", "4"),
-        ("vae_anomaly", "4"),
+        (name, str(z)) for name, spec in study["models"].items() for z in spec["latent_dims"]
     }
     assert {(r["model"], r["latent_dim"]) for r in rows} == expected
-    assert len(rows) == 3 * 2 * 2 + 5  # the course's models with two seeds, the rest one
+    # every kind, the course's three with two sizes and two seeds, the others one each
+    assert {r["kind"] for r in rows} == set(KINDS)
+    assert len(rows) == sum(
+        len(spec["latent_dims"]) * len(spec["seeds"]) for spec in study["models"].values()
+    )
     # Training runs on CUDA where there is a GPU (the smoke study says device: auto).
     device = "cuda" if torch.cuda.is_available() else "cpu"
     for row in rows:
@@ -112,16 +116,7 @@ def test_smoke_study_runs_to_completion(smoke_study):
         else:
             assert row["elbo"] == "" and row["iw_ll"] == ""
     dataset = {r["model"]: r["dataset"] for r in rows}
-    assert dataset == {
-        "ae": "digits",
-        "cnn_ae": "sample_patches",
-        "vae": "digits",
-        "dae": "digits",
-        "cnn_dae": "sample_patches",
-        "cae": "digits",
-        "ae_anomaly": "digits_without_1",
-        "vae_anomaly": "digits_without_1",
-    }
+    assert dataset == {name: spec["dataset"] for name, spec in study["models"].items()}
     # Every run's folder holds weights, a 2-epoch history and its metrics.
     run = workdir / "results/runs/vae/z20/seed1"
     history = read_rows(run / "history.csv")
@@ -145,7 +140,7 @@ def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
     workdir, _ = smoke_study
     runs = read_rows(workdir / "results/tables/metrics.csv")
     summary = read_rows(workdir / "results/tables/summary.csv")
-    assert len(summary) == 11
+    assert len(summary) == len({(r["model"], r["latent_dim"]) for r in runs})
     for row in summary:
         values = [
             float(r["test_mse"])
@@ -167,7 +162,7 @@ def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
         )
         assert float(row["pca_mse"]) == pytest.approx(baseline["test_mse"])
     markdown = (workdir / "results/tables/summary.md").read_text()
-    assert markdown.count("\n") == 2 + 11 and " ± " in markdown
+    assert markdown.count("\n") == 2 + len(summary) and " ± " in markdown
 
 
 def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):

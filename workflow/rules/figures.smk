@@ -29,6 +29,7 @@ FIGURE_INPUTS = {
     "data": dict(data=layout.run_figure_data()),
     "history": dict(history=layout.run_file("history.csv")),
     "scores": dict(scores=layout.run_file("scores.npz")),
+    "metrics": dict(metrics=layout.run_file("metrics.json")),
 }
 
 

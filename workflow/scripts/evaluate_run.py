@@ -44,12 +44,18 @@ def main(
         iw_samples,
         batch_size,
         denoising=evaluation["denoising"],
+        labels=data["test_labels"].to(device),
     )
     test_scores = anomaly_scores(per_image)
     scores = {f"test_{name}": values for name, values in test_scores.items()}
     if "normal_classes" in data:
         _, validation = evaluate_model(
-            model, to_float(data["validation_images"], device), record["seed"], 1, batch_size
+            model,
+            to_float(data["validation_images"], device),
+            record["seed"],
+            1,
+            batch_size,
+            labels=data["validation_labels"].to(device),
         )
         validation_scores = anomaly_scores(validation)
         scores.update({f"validation_{name}": v for name, v in validation_scores.items()})
@@ -87,6 +93,8 @@ def main(
             key: (value if value is not None and math.isfinite(value) else None)
             for key, value in ((k, metrics.get(k)) for k in all_metrics())
         },
+        # a value per latent dimension or code (the VAE's KL, the VQ-VAE's usage)
+        **{key: value for key, value in metrics.items() if isinstance(value, list)},
     )
     log(" ".join(f"{k}={v}" for k, v in result.items() if k != "provenance"))
     write_npz(scores_path, **scores)

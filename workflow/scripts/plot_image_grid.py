@@ -25,11 +25,27 @@ def main(data_path, output, figure, run, settings, words, log=print):
         columns,
         output,
         title=plots.run_title(words, run, str(data["dataset"]), key=key, **extra),
-        row_labels=words.get("rows"),
+        row_labels=row_labels(data, figure, words),
+        column_labels=[f"{v:+.1f}" for v in data[f"{figure}.values"]]
+        if f"{figure}.values" in data
+        else None,
         dpi=settings["dpi"],
         cell=0.45 if rows * columns > 100 else 0.9,  # a large grid in smaller cells
     )
     log(f"{figure}: {rows} x {columns} images -> {output}")
+
+
+def row_labels(data, figure, words):
+    """A traversal's rows are latent dimensions (with their KL), class samples'
+    rows classes; other grids name their rows in their words, if at all."""
+    if f"{figure}.dimensions" in data:
+        return [
+            words["row"].format(dimension=int(d) + 1, kl=float(k))
+            for d, k in zip(data[f"{figure}.dimensions"], data[f"{figure}.kl"], strict=True)
+        ]
+    if figure == "class_samples":
+        return [str(name) for name in data["classes"]]
+    return words.get("rows")
 
 
 if "snakemake" in globals():

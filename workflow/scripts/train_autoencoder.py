@@ -56,6 +56,8 @@ def main(
         checkpoint_path=checkpoint_path,
         checkpoint_every=checkpoint_every,
         identity=identity,
+        train_labels=data["train_labels"].to(device),
+        test_labels=data["test_labels"].to(device),
     )
     write_table(history_path, pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS))
     state_dict = {k: v.cpu() for k, v in model.state_dict().items()}

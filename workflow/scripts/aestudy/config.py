@@ -99,6 +99,12 @@ def _check_model(name, model, datasets):
             )
         datasets[dataset] = {"format": dataset}
     image_shape = IMAGE_SHAPES[datasets[dataset]["format"]]
+    expected = kind_of(model).check_classes(model, len(CLASSES[datasets[dataset]["format"]]))
+    if expected:
+        raise StudyError(
+            f"config key 'models.{name}.classes' is {model['classes']}; expected {expected} "
+            f"({dataset})."
+        )
     for latent_dim in model["latent_dims"]:
         expected = kind_of(model).check_latent_dim(model, image_shape, latent_dim)
         if expected:

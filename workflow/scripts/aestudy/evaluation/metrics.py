@@ -23,9 +23,12 @@ def psnr_per_image(recon, x):
 
 
 @torch.no_grad()
-def evaluate_model(model, images, seed, iw_samples=100, batch_size=500, denoising=None):
+def evaluate_model(
+    model, images, seed, iw_samples=100, batch_size=500, denoising=None, labels=None
+):
     """({metric: mean over the images}, {metric: its value per image}); None for the
-    metrics this kind lacks, and for the denoising ones without `denoising`."""
+    metrics this kind lacks, and for the denoising ones without `denoising`.
+    `labels` are the images' classes, which a conditional model reads."""
     model.eval()
     generator = torch.Generator(device=images.device).manual_seed(seed)
     noisy = fixed_corruption(images, denoising) if denoising else None
@@ -36,20 +39,29 @@ def evaluate_model(model, images, seed, iw_samples=100, batch_size=500, denoisin
 
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size]
-        recon = model.reconstruct(x)
+        y = None if labels is None else labels[start : start + batch_size]
+        recon = model.reconstruct(x, y)
         add("test_mse", (recon - x).pow(2).flatten(1).mean(1))
         add("test_bce", bce_per_image(recon, x))
         add("test_psnr", psnr_per_image(recon, x))
         if noisy is not None:
-            denoised = model.reconstruct(noisy[start : start + batch_size])
+            denoised = model.reconstruct(noisy[start : start + batch_size], y)
             add("denoised_mse", (denoised - x).pow(2).flatten(1).mean(1))
             add("denoised_psnr", psnr_per_image(denoised, x))
-        for key, values in model.evaluation_terms(x, generator, iw_samples).items():
+        for key, values in model.evaluation_terms(x, generator, iw_samples, y).items():
             add(key, values)
     per_image = {key: torch.cat(values).cpu() for key, values in per_image.items()}
     # Sums in batch order, as float64 on the host: the means do not depend on the device.
     means = {
         key: sum(v.sum().item() for v in values.split(batch_size)) / len(images)
         for key, values in per_image.items()
+        if values.ndim == 1
     }
-    return {key: means.get(key) for key in metric_names()}, per_image
+    # Terms with a value per image and dimension (the VAE's KL per latent dimension,
+    # the VQ-VAE's code counts): their mean over the images, kept as lists.
+    profiles = {k: v.double().mean(0) for k, v in per_image.items() if v.ndim == 2}
+    if hasattr(model, "summary_metrics"):
+        means.update(model.summary_metrics(profiles))
+    metrics = {key: means.get(key) for key in metric_names()}
+    metrics.update({key: profile.tolist() for key, profile in profiles.items()})
+    return metrics, per_image

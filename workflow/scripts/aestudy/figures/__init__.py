@@ -13,8 +13,8 @@ MANIFOLD_MAX_LATENT_DIM = 2
 ANOMALY_FIGURES = ("anomaly_scores",)
 # Every per-run figure kind with a rule (kinds add theirs, e.g. "denoising"), and
 # what it is drawn from: the run's figure data (computed once per run from the
-# trained model, with PyTorch: figure_data.py), its history, or the per-image
-# scores its evaluation wrote. Drawing needs no PyTorch.
+# trained model, with PyTorch: figure_data.py), its history, its metrics.json, or
+# the per-image scores its evaluation wrote. Drawing needs no PyTorch.
 RUN_FIGURE_SOURCES = {
     "loss_curve": "history",
     "reconstructions": "data",
@@ -23,10 +23,22 @@ RUN_FIGURE_SOURCES = {
     "samples": "data",
     "manifold": "data",
     "denoising": "data",
+    "traversal": "data",
+    "class_samples": "data",
+    "kl_per_dimension": "metrics",
+    "code_usage": "metrics",
     "anomaly_scores": "scores",
 }
 # The figures that show a grid of images, all drawn by plot_image_grid.py.
-GRID_FIGURES = ("reconstructions", "interpolation", "samples", "manifold", "denoising")
+GRID_FIGURES = (
+    "reconstructions",
+    "interpolation",
+    "samples",
+    "manifold",
+    "denoising",
+    "traversal",
+    "class_samples",
+)
 # Settings that change only how a figure is drawn, not what its data holds:
 # changing one redraws that figure kind and leaves the figure data alone.
 DRAWING_SETTINGS = ("dpi", "log_scale", "tsne", "tsne_points", "bins")

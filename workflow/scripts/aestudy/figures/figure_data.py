@@ -14,6 +14,7 @@ from torchvision.utils import make_grid
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
 from aestudy.figures.latent_views import (
+    class_samples,
     code_distribution,
     encode_all,
     fixed_selection,
@@ -23,10 +24,12 @@ from aestudy.figures.latent_views import (
     reconstruct,
     sample,
     traversal,
+    traverse_dimensions,
 )
 
 PAD = 2  # pixels of white between the images of a grid
 COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> arrays
+# (data["test_labels"] holds the test images' classes, which conditional models read)
 
 
 def computes(figure):
@@ -57,8 +60,9 @@ def grid_rows(count):
 @computes("reconstructions")
 def reconstructions(model, data, images, settings):
     count = settings["count"] if images.shape[1] == 1 else settings["count_color"]
-    chosen = images[fixed_selection(count, len(images), settings["selection_seed"])]
-    return grid(torch.cat([chosen, reconstruct(model, chosen)]), rows=2)
+    chosen = fixed_selection(count, len(images), settings["selection_seed"])
+    recon = reconstruct(model, images[chosen], data["test_labels"][chosen])
+    return grid(torch.cat([images[chosen], recon]), rows=2)
 
 
 @computes("latent_space")
@@ -66,18 +70,17 @@ def latent_space(model, data, images, settings):
     """The codes (the VAE's means) of a fixed choice of test images, and their
     classes: the figure projects them to 2-D itself."""
     chosen = fixed_selection(settings["points"], len(images), settings["selection_seed"])
-    return dict(
-        codes=encode_all(model, images[chosen]).numpy(), labels=data["test_labels"][chosen].numpy()
-    )
+    labels = data["test_labels"][chosen]
+    return dict(codes=encode_all(model, images[chosen], labels).numpy(), labels=labels.numpy())
 
 
 @computes("interpolation")
 def interpolation(model, data, images, settings):
-    pairs = 2 * settings["pairs"]
-    ends = images[fixed_selection(pairs, len(images), settings["selection_seed"])]
+    chosen = fixed_selection(2 * settings["pairs"], len(images), settings["selection_seed"])
+    ends, labels = images[chosen], data["test_labels"][chosen]
     rows = [
-        interpolate(model, ends[2 * i], ends[2 * i + 1], settings["steps"])
-        for i in range(len(ends) // 2)
+        interpolate(model, ends[i], ends[i + 1], settings["steps"], labels[i : i + 2])
+        for i in range(0, len(ends) - 1, 2)
     ]
     return grid(torch.cat(rows), rows=len(rows))
 
@@ -105,6 +108,39 @@ def denoising(model, data, images, settings):
     chosen = fixed_selection(settings["count"], len(images), settings["selection_seed"])
     noisy = fixed_corruption(images, settings["noise"])[chosen]
     return grid(torch.cat([noisy, reconstruct(model, noisy), images[chosen]]), rows=3)
+
+
+@computes("traversal")
+def latent_traversal(model, data, images, settings):
+    """Each latent dimension, most used first (mean KL over fixed test images), set
+    from -limit to +limit around a test image's code; a row per dimension."""
+    chosen = fixed_selection(settings["kl_images"], len(images), settings["selection_seed"])
+    labels = data["test_labels"][chosen]
+    kl = model.latent_kl(images[chosen], labels).mean(0)
+    dimensions = kl.argsort(descending=True)[: settings["dimensions"]]
+    first = chosen[:1]
+    decoded = traverse_dimensions(
+        model,
+        images[first][0],
+        data["test_labels"][first],
+        dimensions.tolist(),
+        settings["steps"],
+        settings["limit"],
+    )
+    return dict(
+        grid(decoded, rows=len(dimensions)),
+        dimensions=dimensions.numpy(),
+        kl=kl[dimensions].numpy(),
+        values=torch.linspace(-settings["limit"], settings["limit"], settings["steps"]).numpy(),
+    )
+
+
+@computes("class_samples")
+def samples_per_class(model, data, images, settings):
+    """A conditional model's prior samples, one row per class."""
+    classes = len(data["classes"])
+    drawn = class_samples(model, classes, settings["per_class"], model.latent_dim, settings["seed"])
+    return grid(drawn, rows=classes)
 
 
 @torch.no_grad()

@@ -14,26 +14,35 @@ def fixed_selection(count, total, seed=0):
 
 
 @torch.no_grad()
-def encode_all(model, images, batch_size=1000):
+def encode_all(model, images, labels=None, batch_size=1000):
     model.eval()
     return torch.cat(
-        [model.code(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+        [
+            model.code(images[i : i + batch_size], _part(labels, i, batch_size))
+            for i in range(0, len(images), batch_size)
+        ]
     )
 
 
-@torch.no_grad()
-def reconstruct(model, images):
-    model.eval()
-    return model.reconstruct(images)
+def _part(labels, start, size):
+    return None if labels is None else labels[start : start + size]
 
 
 @torch.no_grad()
-def interpolate(model, start, end, steps):
-    """Decode the straight line between the codes of two images: [steps, C, H, W]."""
+def reconstruct(model, images, labels=None):
     model.eval()
-    codes = model.code(torch.stack([start, end]))
+    return model.reconstruct(images, labels)
+
+
+@torch.no_grad()
+def interpolate(model, start, end, steps, labels=None):
+    """Decode the straight line between the codes of two images: [steps, C, H, W].
+    A conditional model encodes each with its label and decodes with the first's."""
+    model.eval()
+    codes = model.code(torch.stack([start, end]), labels)
     weights = torch.linspace(0, 1, steps).unsqueeze(1)
-    return model.decode((1 - weights) * codes[0] + weights * codes[1])
+    decoded_with = None if labels is None else labels[:1].expand(steps)
+    return model.decode((1 - weights) * codes[0] + weights * codes[1], decoded_with)
 
 
 def has_prior(model):
@@ -79,3 +88,27 @@ def traversal(model, mean, covariance, steps, limit=3.0):
     model.eval()
     t = torch.linspace(-limit, limit, steps).unsqueeze(1)
     return model.decode(mean + t * covariance.diagonal().sqrt())
+
+
+@torch.no_grad()
+def traverse_dimensions(model, image, label, dimensions, steps, limit):
+    """For each latent dimension in `dimensions`, decode the image's code with that
+    dimension set to values from -limit to +limit: [len(dimensions) * steps, C, H, W]."""
+    model.eval()
+    code = model.code(image.unsqueeze(0), label)[0]
+    values = torch.linspace(-limit, limit, steps)
+    codes = code.repeat(len(dimensions) * steps, 1)
+    for row, dimension in enumerate(dimensions):
+        codes[row * steps : (row + 1) * steps, dimension] = values
+    return model.decode(codes, None if label is None else label.expand(len(codes)))
+
+
+@torch.no_grad()
+def class_samples(model, classes, per_class, latent_dim, seed):
+    """A conditional model's decodes of z ~ N(0, I), `per_class` for each class, in
+    class order: [classes * per_class, C, H, W]."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(classes * per_class, latent_dim, generator=generator)
+    labels = torch.arange(classes).repeat_interleave(per_class)
+    return model.decode(z, labels)

@@ -44,14 +44,32 @@ def save(fig, path, dpi):
     plt.close(fig)
 
 
-def image_grid(picture, rows, columns, path, *, title, row_labels=None, dpi=120, cell=0.9):
+def image_grid(
+    picture,
+    rows,
+    columns,
+    path,
+    *,
+    title,
+    row_labels=None,
+    column_labels=None,
+    dpi=120,
+    cell=0.9,
+):
     """A picture composed of `rows` x `columns` images (figure_data.grid) drawn once,
-    with a label beside each row."""
+    with a label beside each row and under each column where given."""
+    # room on the left for the longest row label (about 0.075 inch a character)
+    margin = 0.4 + 0.075 * max(map(len, row_labels)) if row_labels else 0.3
     fig, ax = plt.subplots(
-        figsize=(cell * columns + (1.2 if row_labels else 0.3), cell * rows + 0.5)
+        figsize=(cell * columns + margin, cell * rows + (0.8 if column_labels else 0.5))
     )
     ax.imshow(picture, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     ax.set_xticks([])
+    if column_labels:
+        step = (picture.shape[1] - 2) / columns
+        ax.set_xticks([2 + step * (i + 0.5) - 1 for i in range(len(column_labels))])
+        ax.set_xticklabels(column_labels)
+        ax.tick_params(axis="x", length=0)
     if row_labels:
         step = (picture.shape[0] - 2) / rows  # each row: an image and its padding
         ax.set_yticks([2 + step * (i + 0.5) - 1 for i in range(len(row_labels))])
@@ -166,5 +184,20 @@ def roc_curves(curves, path, *, words, title, dpi=120):
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title)
+    save(fig, path, dpi)
+
+
+def bars(values, path, *, title, xlabel, ylabel, threshold=None, threshold_label=None, dpi=120):
+    """A bar per value (a latent dimension, a code), with an optional horizontal line."""
+    fig, ax = plt.subplots(figsize=(min(0.25 * len(values) + 2.5, 9.0), 3.2))
+    positions = np.arange(1, len(values) + 1)
+    ax.bar(positions, values, color="#4c72b0")
+    if threshold is not None:
+        ax.axhline(threshold, color="k", linestyle="--", linewidth=1, label=threshold_label)
+        ax.legend(fontsize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
     save(fig, path, dpi)

@@ -37,8 +37,16 @@ class Kind:
     metrics: tuple = ()
     # (spec, image_shape, latent_dim) -> None, or what a valid latent size would be
     check_latent_dim: Callable = at_most_input_size
-    # per-run figures of this kind beyond every kind's (aestudy.figures)
-    figures: tuple = ()
+    # its per-run figures (aestudy.figures), in the report's order
+    figures: tuple = RUN_FIGURES
+    # a decoded grid (latent size 2) or traversal (size 1) of the code space
+    manifold: bool = True
+    # (spec, number of classes of its dataset) -> None, or what the spec should say
+    check_classes: Callable = lambda spec, classes: None
+    # how it makes new images, for the report: "prior" (its samples figure draws
+    # from its prior), "class" (class_samples, from its prior given a class),
+    # "fitted" (a Gaussian fitted to its codes), "none" (it needs a learned prior)
+    generation: str = "fitted"
 
     @property
     def model_module(self):
@@ -46,8 +54,8 @@ class Kind:
 
     def run_figures(self, latent_dim):
         """The per-run figures of a run of this kind, in the report's order."""
-        manifold = ("manifold",) if latent_dim <= MANIFOLD_MAX_LATENT_DIM else ()
-        return (*RUN_FIGURES, *self.figures, *manifold)
+        small = self.manifold and latent_dim <= MANIFOLD_MAX_LATENT_DIM
+        return (*self.figures, *(("manifold",) if small else ()))
 
 
 def _discover():

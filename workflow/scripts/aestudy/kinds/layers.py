@@ -26,15 +26,18 @@ def gaussian_sample(mean, logvar, noise):
 class Autoencoder(nn.Module):
     """What the pipeline asks of a kind whose code is a point (AE, CNN-AE): its
     code for plots, its reconstruction, its loss (MSE per pixel) and no terms
-    beyond MSE and BCE. Subclasses define `encode` and `decode`."""
+    beyond MSE and BCE. Subclasses define `encode` and `decode`.
 
-    def forward(self, x):
+    Every kind's methods take the images' class labels `y` too; the unconditional
+    kinds ignore them."""
+
+    def forward(self, x, y=None):
         return self.decode(self.encode(x))
 
-    def code(self, x):
+    def code(self, x, y=None):
         return self.encode(x)
 
-    def reconstruct(self, x):
+    def reconstruct(self, x, y=None):
         return self.decode(self.code(x))
 
     def loss(self, x, recon):
@@ -43,5 +46,5 @@ class Autoencoder(nn.Module):
         loss = mse_loss(recon, x)
         return loss, loss * len(x)
 
-    def evaluation_terms(self, x, generator, iw_samples):
+    def evaluation_terms(self, x, generator, iw_samples, y=None):
         return {}

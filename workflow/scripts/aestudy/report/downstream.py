@@ -15,6 +15,9 @@ COMPARED = [
     "test_psnr",
     "elbo",
     "iw_ll",
+    "active_units",
+    "codebook_perplexity",
+    "codes_used",
     "contractive_penalty",
     "denoised_psnr",
     "anomaly_auc",
@@ -151,3 +154,29 @@ def _verdict(auc, std):
         return "one_seed"
     low = auc - 2 * std
     return "clear" if low > 0.75 else "weak" if low > 0.5 else "chance"
+
+
+# The figure that shows each way of making new images, for the generation part.
+GENERATION_FIGURES = {"prior": "samples", "class": "class_samples"}
+
+
+def generation_gallery(specs, run_figures):
+    """[(model, figure kind, path) of its first run's samples] for the models that
+    draw new images from a prior (the VAE family), side by side in the report;
+    [model] of those that would need a learned prior (the VQ-VAE)."""
+    from aestudy.kinds import kind_of
+
+    shown, without = [], []
+    for name, spec in specs.items():
+        way = kind_of(spec).generation
+        if way == "none":
+            without.append(name)
+        figure = GENERATION_FIGURES.get(way)
+        runs = sorted(
+            (f["latent_dim"], f["seed"], f["path"])
+            for f in run_figures
+            if f["model"] == name and f["figure"] == figure
+        )
+        if runs:
+            shown.append((name, figure, runs[0][0], runs[0][2]))
+    return shown, without

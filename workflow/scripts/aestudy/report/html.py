@@ -108,10 +108,22 @@ def compute_table(compute, text):
     )
 
 
-def downstream_section(summary, specs, roc_paths, text):
-    """Section 4's downstream tasks: the comparison, denoising, anomaly detection."""
+def downstream_section(summary, specs, roc_paths, run_figures, text):
+    """Section 4's downstream tasks: the comparison, denoising, anomaly detection,
+    generation."""
     words = text["downstream"]
+    shown, without = downstream.generation_gallery(specs, run_figures)
     return dict(
+        generation=[
+            dict(
+                name=text["figure_names"][figure],
+                model=model,
+                heading=words["generation_of"].format(model=model, latent_dim=latent_dim),
+                src=data_uri(path),
+            )
+            for model, figure, latent_dim, path in shown
+        ],
+        no_prior=[words["no_prior"].format(model=model) for model in without],
         comparison=downstream.comparison_table(summary, words),
         denoising=downstream.denoising_table(summary, words),
         denoising_findings=downstream.denoising_findings(summary, specs, words),
@@ -180,7 +192,7 @@ def render_report(
         compute_table=compute_table(compute, text),
         divergence=findings.divergence_findings(run_records, text["findings"]),
         models=sections,
-        downstream=downstream_section(summary, specs, roc_paths, text),
+        downstream=downstream_section(summary, specs, roc_paths, run_figures, text),
         conclusions=findings.conclusions(records(summary), run_records, text["findings"]),
         references=text["reference_list"],
     )

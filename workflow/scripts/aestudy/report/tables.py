@@ -186,8 +186,17 @@ def compute_by_model(compute):
     ).reset_index()
 
 
-# Decibels are shown with two decimals whatever their size.
-DECIBELS = {"test_psnr", "denoised_psnr", "pca_psnr", "pca_denoised_psnr", "noisy_psnr"}
+# Shown with two decimals whatever their size: decibels, counts of dimensions,
+# perplexities.
+TWO_DECIMALS = {
+    "test_psnr",
+    "denoised_psnr",
+    "pca_psnr",
+    "pca_denoised_psnr",
+    "noisy_psnr",
+    "active_units",
+    "codebook_perplexity",
+}
 
 
 def mean_std(row, metric):
@@ -195,7 +204,7 @@ def mean_std(row, metric):
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     if mean is None or pd.isna(mean):
         return "diverged" if row["diverged"] == row["runs"] else "–"
-    like = 100 if metric in DECIBELS else mean
+    like = 100 if metric in TWO_DECIMALS else mean
     has_std = std is not None and not pd.isna(std)
     return number(mean, like=like) + (f" ± {number(std, like=like)}" if has_std else "")
 

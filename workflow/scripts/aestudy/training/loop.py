@@ -68,13 +68,14 @@ def flatten_parameters(model):
     return flat
 
 
-def batch_loss(model, x, mixed_precision=False):
+def batch_loss(model, x, y=None, mixed_precision=False):
     """(loss to minimise, the batch's sum of the recorded loss). With mixed
     precision only the forward pass runs in reduced precision (float16 on CUDA,
-    bfloat16 on the CPU); the loss is computed in float32."""
+    bfloat16 on the CPU); the loss is computed in float32. `y`: the images' class
+    labels, which a conditional model reads."""
     dtype = torch.float16 if x.device.type == "cuda" else torch.bfloat16
     with torch.autocast(x.device.type, dtype=dtype, enabled=mixed_precision):
-        outputs = model(x)
+        outputs = model(x, y)
     if isinstance(outputs, tuple):
         return model.loss(x, tuple(t.float() for t in outputs))
     return model.loss(x, outputs.float())
@@ -88,9 +89,9 @@ class AutogradStep:
         self.model, self.optimizer, self.flat = model, optimizer, flat
         self.mixed_precision, self.scaler = mixed_precision, scaler
 
-    def __call__(self, x):
+    def __call__(self, x, y=None):
         self.flat.grad.zero_()
-        loss, item_sum = batch_loss(self.model, x, self.mixed_precision)
+        loss, item_sum = batch_loss(self.model, x, y, self.mixed_precision)
         if self.scaler is not None:  # float16 on CUDA: scale the loss against underflow
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
@@ -120,22 +121,25 @@ def make_train_step(model, spec, optimizer, flat, scaler=None, log=print):
     return AutogradStep(model, optimizer, flat, spec["mixed_precision"], scaler)
 
 
-def train_epoch(model, step, images, batch_size, generator):
-    """One pass over `images` in a seeded random order; the mean recorded loss."""
+def train_epoch(model, step, images, labels, batch_size, generator):
+    """One pass over `images` (and their `labels`) in a seeded random order; the
+    mean recorded loss."""
     model.train()
     order = torch.randperm(len(images), generator=generator).to(images.device)
     total = torch.zeros((), device=images.device)
     for start in range(0, len(images), batch_size):
-        total += step(images.index_select(0, order[start : start + batch_size]))
+        batch = order[start : start + batch_size]
+        total += step(images.index_select(0, batch), labels.index_select(0, batch))
     return total.item() / len(images)  # the one host sync of the epoch
 
 
 @torch.no_grad()
-def evaluate_loss(model, images, batch_size=1000):
+def evaluate_loss(model, images, labels=None, batch_size=1000):
     model.eval()
     total = torch.zeros((), device=images.device)
     for start in range(0, len(images), batch_size):
-        total += batch_loss(model, images[start : start + batch_size])[1]
+        y = None if labels is None else labels[start : start + batch_size]
+        total += batch_loss(model, images[start : start + batch_size], y)[1]
     return total.item() / len(images)
 
 
@@ -149,13 +153,18 @@ def train_autoencoder(
     checkpoint_path=None,
     checkpoint_every=0,
     identity=None,
+    train_labels=None,
+    test_labels=None,
 ):
     """Train `model` as `spec` says; return the history and how the run ended.
 
     A loss that turns NaN or infinite stops the run with status 'diverged'.
     With a checkpoint path, the state is saved every `checkpoint_every` epochs
-    and a run that finds a checkpoint of its own resumes from it.
+    and a run that finds a checkpoint of its own resumes from it. The labels are
+    the images' classes, which a conditional model reads (the others ignore them).
     """
+    if train_labels is None:  # an unconditional model trained on images alone
+        train_labels = torch.zeros(len(train_images), dtype=torch.long, device=train_images.device)
     mixed = spec["mixed_precision"]
     flat = flatten_parameters(model)
     optimizer = make_optimizer(spec, [flat])
@@ -170,9 +179,9 @@ def train_autoencoder(
         log(f"resuming from the checkpoint after epoch {state['epoch']}")
     for epoch in range(first, spec["epochs"] + 1):
         tic = time.perf_counter()
-        train = train_epoch(model, step, train_images, spec["batch_size"], generator)
+        train = train_epoch(model, step, train_images, train_labels, spec["batch_size"], generator)
         epoch_seconds = time.perf_counter() - tic
-        test = evaluate_loss(model, test_images)
+        test = evaluate_loss(model, test_images, test_labels)
         seconds += time.perf_counter() - tic
         history.append(dict(epoch=epoch, train_loss=train, test_loss=test, seconds=epoch_seconds))
         log(

@@ -22,7 +22,7 @@ class MLPAutoencoder(Autoencoder):
     def encode(self, x):
         return self.encoder(x.flatten(1))
 
-    def decode(self, z):
+    def decode(self, z, y=None):
         return self.decoder(z).view(-1, *self.image_shape)
 
     # The fast training step (aestudy.training.written_out_backward) --------------

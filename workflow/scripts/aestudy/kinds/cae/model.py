@@ -29,7 +29,7 @@ class ContractiveAutoencoder(MLPAutoencoder):
         super().__init__(image_shape, hidden, latent_dim)
         self.weight = weight
 
-    def forward(self, x):
+    def forward(self, x, y=None):
         """(reconstruction, the penalty of each image)."""
         penalty, code = jacobian_penalty(self.encoder, x.flatten(1))
         return self.decode(code), penalty
@@ -40,7 +40,7 @@ class ContractiveAutoencoder(MLPAutoencoder):
         loss = mse_loss(recon, x) + self.weight * penalty.mean()
         return loss, loss * len(x)
 
-    def evaluation_terms(self, x, generator, iw_samples):
+    def evaluation_terms(self, x, generator, iw_samples, y=None):
         return dict(contractive_penalty=jacobian_penalty(self.encoder, x.flatten(1))[0])
 
     def has_written_out_backward(self):

@@ -30,10 +30,10 @@ class ConvAutoencoder(Autoencoder):
     def encode(self, x):
         return self.encoder(x).flatten(1)
 
-    def decode(self, z):
+    def decode(self, z, y=None):
         return self.decoder(z.view(-1, *self.bottleneck_shape))
 
-    def forward(self, x):
+    def forward(self, x, y=None):
         return self.decoder(self.encoder(x))  # the bottleneck map as it is, unflattened
 
 

@@ -2,7 +2,8 @@
 clean image from a corrupted one (the denoising article's convolutional
 autoencoder with noise factor 0.5)."""
 
+from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
 from aestudy.kinds.cnn_ae import check_latent_dim
 
-KIND = Kind(name="cnn_dae", figures=("denoising",), check_latent_dim=check_latent_dim)
+KIND = Kind(name="cnn_dae", figures=(*RUN_FIGURES, "denoising"), check_latent_dim=check_latent_dim)

@@ -2,11 +2,14 @@
 decoder z-hidden(mirrored)-input with sigmoid; loss BCE (summed) + beta KL
 (the course report's 784-512-z20)."""
 
+from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
 
 KIND = Kind(
     name="vae",
     # per image, in nats, with beta = 1: the ELBO, its two parts, and the
-    # importance-weighted estimate of log p(x)
-    metrics=("elbo", "elbo_reconstruction", "kl", "iw_ll"),
+    # importance-weighted estimate of log p(x); and the latent dimensions in use
+    metrics=("elbo", "elbo_reconstruction", "kl", "iw_ll", "active_units"),
+    figures=(*RUN_FIGURES, "traversal", "kl_per_dimension"),
+    generation="prior",
 )

@@ -22,39 +22,51 @@ def vae_loss(recon, x, mean, logvar, beta=1.0):
 
 
 class VAE(nn.Module):
-    """Encoder input-hidden -> (mean, logvar); decoder z-hidden(mirrored)-input, sigmoid."""
+    """Encoder input-hidden -> (mean, logvar); decoder z-hidden(mirrored)-input, sigmoid.
 
-    def __init__(self, image_shape, hidden, latent_dim, beta):
+    With `conditions` > 0 (the conditional VAE), the one-hot class label is joined
+    to the encoder's input and to the code the decoder reads."""
+
+    def __init__(self, image_shape, hidden, latent_dim, beta, conditions=0):
         super().__init__()
         self.image_shape, self.latent_dim, self.beta = tuple(image_shape), latent_dim, beta
+        self.conditions = conditions
         n_input = prod(image_shape)
-        self.encoder = nn.Sequential(*mlp([n_input, *hidden]), nn.ReLU())
+        self.encoder = nn.Sequential(*mlp([n_input + conditions, *hidden]), nn.ReLU())
         self.fc_mean = nn.Linear(hidden[-1], latent_dim)
         self.fc_logvar = nn.Linear(hidden[-1], latent_dim)
-        self.decoder = nn.Sequential(*mlp([latent_dim, *hidden[::-1], n_input]), nn.Sigmoid())
+        self.decoder = nn.Sequential(
+            *mlp([latent_dim + conditions, *hidden[::-1], n_input]), nn.Sigmoid()
+        )
 
-    def encode(self, x):
-        h = self.encoder(x.flatten(1))
+    def with_label(self, h, y):
+        """h with the one-hot label joined, for a conditional model; h as it is else."""
+        if not self.conditions:
+            return h
+        return torch.cat([h, nn.functional.one_hot(y, self.conditions).to(h.dtype)], 1)
+
+    def encode(self, x, y=None):
+        h = self.encoder(self.with_label(x.flatten(1), y))
         return self.fc_mean(h), self.fc_logvar(h)
 
     def reparameterize(self, mean, logvar):
         return gaussian_sample(mean, logvar, torch.randn_like(mean))
 
-    def decode(self, z):
-        return self.decoder(z).view(-1, *self.image_shape)
+    def decode(self, z, y=None):
+        return self.decoder(self.with_label(z, y)).view(-1, *self.image_shape)
 
-    def forward(self, x):
-        mean, logvar = self.encode(x)
-        return self.decode(self.reparameterize(mean, logvar)), mean, logvar
+    def forward(self, x, y=None):
+        mean, logvar = self.encode(x, y)
+        return self.decode(self.reparameterize(mean, logvar), y), mean, logvar
 
     # What the pipeline asks ----------------------------------------------------------
 
-    def code(self, x):
+    def code(self, x, y=None):
         """The deterministic code shown in plots: the posterior mean."""
-        return self.encode(x)[0]
+        return self.encode(x, y)[0]
 
-    def reconstruct(self, x):
-        return self.decode(self.code(x))
+    def reconstruct(self, x, y=None):
+        return self.decode(self.code(x, y), y)
 
     def loss(self, x, outputs):
         """(loss to minimise, the batch's recorded loss): BCE + beta KL, summed."""
@@ -66,24 +78,37 @@ class VAE(nn.Module):
         """(mean, covariance) of p(z) = N(0, I)."""
         return torch.zeros(self.latent_dim), torch.eye(self.latent_dim)
 
-    def evaluation_terms(self, x, generator, iw_samples):
+    def latent_kl(self, x, y=None):
+        """KL(q(z_j | x) || N(0, 1)) of each latent dimension j, per image: [N, z]."""
+        return kl_per_dimension(*self.encode(x, y))
+
+    def evaluation_terms(self, x, generator, iw_samples, y=None):
         """Per image, with beta = 1 whatever beta the model trained with, so that
         they are proper bounds: the ELBO from one posterior draw, its parts, and
-        the importance-weighted estimate of log p(x) with K draws."""
-        mean, logvar = self.encode(x)
+        the importance-weighted estimate of log p(x) with K draws; and the KL of
+        each latent dimension ([N, z]), whose means make the active units."""
+        mean, logvar = self.encode(x, y)
         z = _draw(mean, logvar, generator)
-        log_px_z = -bce_per_image(self.decode(z), x)
+        log_px_z = -bce_per_image(self.decode(z, y), x)
         kl = kl_per_image(mean, logvar)
         return dict(
             elbo=log_px_z - kl,
             elbo_reconstruction=log_px_z,
             kl=kl,
-            iw_ll=iw_log_likelihood(self, x, mean, logvar, iw_samples, generator),
+            iw_ll=iw_log_likelihood(self, x, mean, logvar, iw_samples, generator, y),
+            kl_per_dimension=kl_per_dimension(mean, logvar),
         )
+
+    def summary_metrics(self, means):
+        """Active units: latent dimensions whose mean KL over the test set exceeds
+        0.01 nats (Burda et al.); the others carry no information about x."""
+        return dict(active_units=float((means["kl_per_dimension"] > ACTIVE_KL).sum()))
 
     # The fast training step (aestudy.training.written_out_backward) --------------
 
     def has_written_out_backward(self):
+        if self.conditions:
+            return False  # the fast step knows unconditional stacks only
         heads = [self.fc_mean], [self.fc_logvar]
         return all(is_stack(list(m)) for m in (self.encoder, *heads, self.decoder))
 
@@ -116,19 +141,28 @@ class VAE(nn.Module):
         return loss
 
 
+ACTIVE_KL = 0.01  # nats
+
+
+def kl_per_dimension(mean, logvar):
+    """The closed-form KL of each latent dimension against N(0, 1): [N, z]."""
+    return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp())
+
+
 def _draw(mean, logvar, generator):
     noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
     return gaussian_sample(mean, logvar, noise)
 
 
-def iw_log_likelihood(model, x, mean, logvar, samples, generator, chunk=64):
+def iw_log_likelihood(model, x, mean, logvar, samples, generator, y=None, chunk=64):
     """log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x), per image
     (Burda et al.): at least the ELBO on average, tending to log p(x) as K grows."""
     log_weights = []
     for done in range(0, samples, chunk):
         k = min(chunk, samples - done)
         z = _draw(mean.expand(k, *mean.shape), logvar.expand(k, *logvar.shape), generator)
-        recon = model.decode(z.flatten(0, 1)).view(k, *x.shape)
+        labels = None if y is None else y.repeat(k)
+        recon = model.decode(z.flatten(0, 1), labels).view(k, *x.shape)
         log_px_z = -bce_per_image(recon.flatten(0, 1), x.expand(k, *x.shape).flatten(0, 1))
         log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
         log_qz = log_normal(z, mean, logvar)
