@@ -152,9 +152,12 @@ def test_broken_download_leaves_nothing_and_is_retried(monkeypatch, tmp_path):
 
 DIVERGING = {
     "seeds": [0, 1],
+    # the VAE also on a dataset made for anomaly detection, whose figures include
+    # the anomaly scores and the ROC
+    "datasets": {"no_ones": {"anomaly": {"from": "digits", "normal_classes": [0, 2, 3]}}},
     "models": {
         "ae": {"kind": "ae", "dataset": "digits", "latent_dims": [2], "epochs": 2},
-        "vae": {"kind": "vae", "dataset": "digits", "latent_dims": [2], "epochs": 4, "lr": 1.0e6},
+        "vae": {"kind": "vae", "dataset": "no_ones", "latent_dims": [2], "epochs": 4, "lr": 1.0e6},
     },
     "evaluation": {"iw_samples": 5},
     "compute": {"train": {"threads": 1, "gpu": 1, "mem_mb": 2000, "runtime": 10}},
@@ -174,7 +177,7 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
         assert status[("vae", seed)][0] == "diverged" and 1 <= int(status[("vae", seed)][1]) <= 4
     markdown = (workdir / "results/tables/summary.md").read_text()
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()]
-    assert ["vae", "digits", "2", "2 (2 diverged)", "diverged"] in [row[:5] for row in cells]
+    assert ["vae", "no_ones", "2", "2 (2 diverged)", "diverged"] in [row[:5] for row in cells]
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
     assert "No run of vae at latent size 2 finished: all 2 diverged." in html
     assert "Run vae, latent size 2, seed 1 diverged at epoch" in html
@@ -185,6 +188,10 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
         finished = workdir / f"results/figures/ae/z2/seed0/{kind}.png"
         assert red_share(diverged) > 0.3 and grid_shape(diverged) == (0, 0), kind
         assert red_share(finished) < 0.1 and is_a_picture(finished), kind
+    for kind in ("traversal", "kl_per_dimension", "anomaly_scores"):
+        assert red_share(workdir / f"results/figures/vae/z2/seed1/{kind}.png") > 0.3, kind
+    # The ROC of a dataset whose every model diverged has no curve, and says nothing false.
+    assert (workdir / "results/figures/dataset-no_ones/roc.png").exists()
 
 
 @pytest.mark.workflow

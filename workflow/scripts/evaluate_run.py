@@ -64,14 +64,18 @@ def main(
         )
         metrics.update(found)
         scores.update(
-            {
-                f"threshold_{name}": found[f"{prefix}_threshold"]
+            {  # NaN where a diverged run has no threshold
+                f"threshold_{name}": float("nan")
+                if found[f"{prefix}_threshold"] is None
+                else found[f"{prefix}_threshold"]
                 for name, prefix in ANOMALY_SCORES.items()
                 if name in test_scores
             }
         )
+
     scores["test_anomalous"] = ~np.isin(data["test_labels"].numpy(), data.get("normal_classes", []))
     scores["test_labels"] = data["test_labels"].numpy()
+    scores["diverged_epoch"] = np.int64(record["diverged_epoch"] or 0)
     spec = record["spec"]
     result = dict(
         dataset=data["name"],

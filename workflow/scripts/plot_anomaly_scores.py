@@ -10,6 +10,9 @@ from aestudy.figures import plots
 
 def main(scores_path, output, run, dataset, settings, words, log=print):
     scores = np.load(scores_path)
+    if scores["diverged_epoch"]:  # a run that diverged: no scores to show
+        epoch = int(scores["diverged_epoch"])
+        return plots.notice(output, words["diverged"].format(epoch=epoch), settings["dpi"])
     panels = [
         dict(
             name=words["scores"][name],
