@@ -4,7 +4,7 @@ VENV ?= .venv
 CORES ?= 4
 CONFIG ?= config.yaml
 
-.PHONY: study test lint
+.PHONY: study report-pdf test lint
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(VENV)/installed: requirements.txt
 
 study: $(VENV)/installed
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+# The report printed to PDF (needs Chromium); runs the study first if need be.
+# The target goes before --configfile, which would read it as a second config file.
+report-pdf: $(VENV)/installed
+	$(VENV)/bin/snakemake results/report/report.pdf --cores $(CORES) --configfile $(CONFIG)
 
 test: $(VENV)/installed
 	$(VENV)/bin/pytest

@@ -1,40 +1,49 @@
 """Reading the study's PNG figures back as pixels, for tests: is there a picture,
-how many image tiles does a grid hold, is it a notice in red."""
+which image tiles does a grid hold, is it a notice in red."""
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 
 def pixels(path):
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
 
 
-def _runs(mask, min_length):
-    """(start, end) of each run of True in a 1-D mask at least min_length long."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
-    return [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_length]
+def width(path):
+    with Image.open(path) as image:
+        return image.width
 
 
-def tiles(path, min_px=8):
+def tiles(path, min_px=20):
     """The image tiles of a figure drawn from one make_grid picture, as
-    [[(top, bottom, left, right), ...] per row]: tiles are separated by the
-    grid's pure white padding, and a row of tiles is inked across most of the
-    figure's width (a title or a label is not)."""
-    gray = pixels(path).mean(2)
-    ink = gray < 255
-    rows = _runs(ink.mean(1) > 0.5, min_px)
-    if not rows:
-        return []
-    band = np.zeros(len(gray), dtype=bool)
-    for top, bottom in rows:
-        band[top:bottom] = True
-    columns = _runs(ink[band].mean(0) > 0.5, min_px)
-    return [[(top, bottom, left, right) for left, right in columns] for top, bottom in rows]
+    [[(top, bottom, left, right), ...] per row], top to bottom and left to right.
+    A tile is a solid block of ink (not pure white) at least min_px on each side,
+    apart from the others by the grid's white padding; a letter of a title or a
+    label is smaller, or mostly white. A blank cell (white) is no tile, so a row
+    may hold fewer tiles than the one above it."""
+    ink = pixels(path).min(2) < 255
+    blobs, _ = ndimage.label(ink)
+    boxes = []
+    for index, found in enumerate(ndimage.find_objects(blobs), start=1):
+        rows, columns = found
+        height, across = rows.stop - rows.start, columns.stop - columns.start
+        solid = (blobs[found] == index).mean() > 0.5
+        if height >= min_px and across >= min_px and solid:
+            boxes.append((rows.start, rows.stop, columns.start, columns.stop))
+    grid = []
+    for box in sorted(boxes):
+        if grid and abs(box[0] - grid[-1][0][0]) <= 2:  # tiles of one row start together
+            grid[-1].append(box)
+        else:
+            grid.append([box])
+    return [sorted(row, key=lambda box: box[2]) for row in grid]
 
 
 def grid_shape(path):
+    """(rows, columns) of a grid's tiles: its widest row's count as the columns."""
     found = tiles(path)
-    return (len(found), len(found[0]) if found else 0)
+    return (len(found), max(map(len, found)) if found else 0)
 
 
 def tile_means(path, row=0):
@@ -44,9 +53,10 @@ def tile_means(path, row=0):
 
 
 def is_a_picture(path):
-    """Not blank: many grey levels, and neither all white nor one flat colour."""
+    """Not blank: many shades (the figures are saved in 32 greys or a palette), and
+    neither all white nor one flat colour."""
     rgb = pixels(path)
-    return len(np.unique(rgb.reshape(-1, 3), axis=0)) > 50 and rgb.std() > 10
+    return len(np.unique(rgb.reshape(-1, 3), axis=0)) > 16 and rgb.std() > 10
 
 
 def red_share(path):

@@ -214,3 +214,70 @@ def test_the_default_study_without_network_stops_with_one_sentence(tmp_path):
     assert not (workdir / "results/data/downloads").exists() or not any(
         (workdir / "results/data/downloads").iterdir()
     )
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_full_device_is_named_in_one_sentence(tmp_path, monkeypatch):
+    """ENOSPC from a plain write, and torch.save's errno-less stream error on a
+    device with no space left, both become one sentence naming the file; nothing
+    half-written is left."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    import torch
+
+    from aestudy import StudyError
+    from aestudy.atomic_files import torch_save, write_json
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", no_space)
+    with pytest.raises(
+        StudyError, match=r"could not write .*metrics\.json: the device .* no space"
+    ):
+        write_json(tmp_path / "metrics.json", {"a": 1})
+    monkeypatch.undo()
+    assert _leftovers(tmp_path) == []
+
+    def stream_error(obj, target):
+        Path(target).write_bytes(b"partial")
+        raise RuntimeError("basic_ios::clear: iostream error")
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(torch, "save", stream_error)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 512))
+    with pytest.raises(StudyError, match=r"model\.pt: .* no space left \(512 bytes free\)"):
+        torch_save(tmp_path / "model.pt", {"w": 1})
+    assert _leftovers(tmp_path) == []
+    # with room on the device the writer's own error is not disguised
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 0, 10**12))
+    with pytest.raises(RuntimeError, match="iostream error"):
+        torch_save(tmp_path / "model.pt", {"w": 1})
+
+
+def test_a_real_full_file_system_stops_a_save_with_one_sentence(tmp_path):
+    """A 64 KiB tmpfs (where this machine lets the tests mount one): saving a
+    larger model fails with the sentence and leaves the folder empty."""
+    import subprocess
+
+    import torch
+
+    from aestudy import StudyError
+    from aestudy.atomic_files import torch_save
+
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tmp_path)], capture_output=True
+    )
+    if mount.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root (mount -t tmpfs)")
+    try:
+        with pytest.raises(StudyError, match=r"could not write .*model\.pt: .* no space left"):
+            torch_save(tmp_path / "model.pt", {"w": torch.zeros(100_000)})
+        assert _leftovers(tmp_path) == []
+    finally:
+        subprocess.run(["umount", str(tmp_path)], check=True)

@@ -1,3 +1,4 @@
+import copy
 import re
 
 import pytest
@@ -40,7 +41,9 @@ def test_default_study_is_the_course_report():
     # Documented defaults: K = 100 importance samples, evaluation in batches of 500.
     # and the denoising article's noise (factor 0.5, clipped) for the corrupted test set.
     denoising = dict(type="gaussian", factor=0.5, drop_fraction=0.5, seed=0)
-    assert config["evaluation"] == dict(iw_samples=100, batch_size=500, denoising=denoising)
+    assert config["evaluation"] == dict(
+        iw_samples=100, batch_size=500, probe_train_size=5000, denoising=denoising
+    )
 
 
 def test_schema_defaults_fill_a_minimal_study():
@@ -239,3 +242,80 @@ def test_every_number_in_the_config_must_be_finite(value):
         assert str(caught.value) == (
             f"config key '{'.'.join(path)}' is {value}; expected a finite number."
         ), path
+
+
+def test_every_schema_entry_has_a_value():
+    """An unquoted comma in a flow mapping ({description: a, b, type: ...}) makes
+    YAML read "b" as a key without a value; no schema node may hold one."""
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+
+    def empty_keys(node, path=()):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None and key != "default":
+                    yield "/".join((*path, str(key)))
+                yield from empty_keys(value, (*path, str(key)))
+        elif isinstance(node, list):
+            for item in node:
+                yield from empty_keys(item, path)
+
+    assert list(empty_keys(schema)) == []
+
+
+def object_settings(schema, node, path):
+    """(path, node) of every object setting that has settings of its own."""
+    if "$ref" in node:
+        node = {**schema["$defs"][node["$ref"].split("/")[-1]], **node}
+    properties = node.get("properties", {})
+    if properties and path:
+        yield path, node
+    for key, sub in properties.items():
+        yield from object_settings(schema, sub, (*path, key))
+
+
+def partial_blocks():
+    """A minimal study with one block written partially (its first setting that has
+    a default), for every block of the schema, kind by kind."""
+    from aestudy.config import load_schema
+    from aestudy.kinds import KINDS
+
+    schema = load_schema()
+    roots = [({"models": {"m": {"kind": "ae"}}}, schema, ())]
+    roots += [
+        ({"models": {"m": {"kind": kind}}}, schema["$defs"][kind], ("models", "m"))
+        for kind in KINDS
+    ]
+    cases = []
+    for raw, root, prefix in roots:
+        for path, node in object_settings(schema, root, ()):
+            if not prefix and path[0] in ("models", "datasets"):
+                continue  # named entries: checked through the kinds' own blocks
+            leaves = {
+                key: sub
+                for key, sub in node["properties"].items()
+                if "default" in sub and sub.get("type") != "object"
+            }
+            if len(leaves) >= 2:
+                first = next(iter(leaves))
+                kind = raw["models"]["m"]["kind"] if prefix else "study"
+                cases.append(
+                    pytest.param(
+                        raw, (*prefix, *path), first, leaves, id=f"{kind}:{'.'.join(path)}"
+                    )
+                )
+    return cases
+
+
+@pytest.mark.parametrize("raw, path, given, leaves", partial_blocks())
+def test_a_partial_block_gets_the_defaults_of_the_rest(raw, path, given, leaves):
+    raw = copy.deepcopy(raw)
+    block = raw
+    for key in path:
+        block = block.setdefault(key, {})
+    block[given] = leaves[given]["default"]
+    resolved = resolve_config(raw)
+    for key in path:
+        resolved = resolved[key]
+    assert {key: resolved[key] for key in leaves} == {
+        key: sub["default"] for key, sub in leaves.items()
+    }

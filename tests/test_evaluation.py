@@ -1,9 +1,13 @@
+import math
+
+import numpy as np
 import pytest
 import torch
 
 from aestudy.data.prepared import to_float
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.pca_baseline import pca_reconstruction_mse
+from aestudy.evaluation.representation import classification_accuracies, training_subset
 from aestudy.figures.projections import pca_2d
 from aestudy.kinds import build_model
 from aestudy.kinds.losses import bce_per_image, kl_per_image
@@ -153,3 +157,144 @@ def test_latent_pca_projects_onto_the_top_two_axes():
     one_d, shares = pca_2d(codes[:, :1])
     assert shares == [1.0, 0.0] and (one_d[:, 1] == 0).all()
     assert one_d[:, 0] == pytest.approx((codes[:, 0] - codes[:, 0].mean()).double().numpy())
+
+
+# -- representation quality: linear probe and k-NN on the codes ---------------------
+
+
+def clustered_codes(classes=10, per_class=100, dims=20, spread=0.3, seed=0):
+    """Codes around one random centre per class (centres ~ N(0, 1) per dimension,
+    a spread far below their distances) and their labels."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(classes, dims))
+    labels = np.repeat(np.arange(classes), per_class)
+    return centres[labels] + spread * rng.normal(size=(len(labels), dims)), labels
+
+
+def test_separable_classes_are_told_apart_by_probe_and_knn():
+    train_codes, train_labels = clustered_codes(seed=0)
+    test_codes, test_labels = clustered_codes(seed=0, per_class=30)
+    # the same centres (seed 0), other points around them
+    test_codes = test_codes + 0.1 * np.random.default_rng(1).normal(size=test_codes.shape)
+    found = classification_accuracies(train_codes, train_labels, test_codes, test_labels, 0)
+    assert found["probe_accuracy"] >= 0.95 and found["knn_accuracy"] >= 0.95
+
+
+def test_codes_unrelated_to_the_labels_give_chance_accuracy():
+    rng = np.random.default_rng(2)
+    train_codes, test_codes = rng.normal(size=(1000, 20)), rng.normal(size=(500, 20))
+    train_labels, test_labels = rng.integers(0, 10, 1000), rng.integers(0, 10, 500)
+    found = classification_accuracies(train_codes, train_labels, test_codes, test_labels, 0)
+    assert found["probe_accuracy"] <= 0.3 and found["knn_accuracy"] <= 0.3
+
+
+def test_non_finite_codes_give_no_accuracy():
+    codes, labels = clustered_codes()
+    broken = codes.copy()
+    broken[3, 0] = np.nan
+    for train, test in ((broken, codes), (codes, broken)):
+        found = classification_accuracies(train, labels, test, labels, 0)
+        assert set(found) == {"probe_accuracy", "knn_accuracy"}
+        assert all(math.isnan(value) for value in found.values())
+
+
+def test_the_probes_training_subset_is_fixed_by_the_seed():
+    first = training_subset(50, 1000, seed=3)
+    assert torch.equal(first, training_subset(50, 1000, seed=3))
+    assert not torch.equal(first, training_subset(50, 1000, seed=4))
+    assert len(first.unique()) == 50 and 0 <= first.min() and first.max() < 1000
+    # a training split smaller than the subset: all of it, once each
+    assert sorted(training_subset(5000, 40, seed=3).tolist()) == list(range(40))
+
+
+def write_trained_run(path, model, spec, latent_dim, seed, status="ok"):
+    """A weights file as train_autoencoder writes it; a diverged run's weights NaN."""
+    from aestudy.checksums import digest
+    from aestudy.kinds import count_parameters
+
+    state_dict = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if status == "diverged":
+        state_dict = {k: torch.full_like(v, float("nan")) for k, v in state_dict.items()}
+    torch.save(
+        dict(
+            state_dict=state_dict,
+            weights_sha256=digest(state_dict),
+            spec=spec,
+            latent_dim=latent_dim,
+            seed=seed,
+            image_shape=[1, 28, 28],
+            params=count_parameters(model),
+            device="cpu",
+            provenance=None,
+            status=status,
+            diverged_epoch=2 if status == "diverged" else None,
+            epochs_completed=2,
+            seconds=1.0,
+        ),
+        path,
+    )
+
+
+@pytest.fixture(scope="module")
+def evaluated_ae(digits, tmp_path_factory):
+    """evaluate_run on a small AE trained on digits for a few epochs, and on the same
+    run diverged: {status: its metrics.json}."""
+    import json
+
+    import evaluate_run
+
+    from aestudy.config import resolve_config
+
+    folder = tmp_path_factory.mktemp("evaluated")
+    spec = model_spec("ae", hidden=[64], epochs=5)
+    seed_everything(0)
+    model = build_model(spec, (1, 28, 28), 8)
+    images = to_float(digits["train_images"])
+    train_autoencoder(model, spec, images, images[:64], 0, log=lambda _: None)
+    torch.save(digits, folder / "digits.pt")
+    evaluation = resolve_config({"models": {"m": {"kind": "ae"}}}, check_paths=False)["evaluation"]
+    found = {}
+    for status in ("ok", "diverged"):
+        write_trained_run(folder / f"{status}.pt", model, spec, 8, 0, status)
+        evaluate_run.main(
+            folder / "digits.pt",
+            folder / f"{status}.pt",
+            folder / f"{status}.json",
+            folder / f"{status}.npz",
+            dict(model="ae", latent_dim=8, seed=0),
+            evaluation,
+            log=lambda _: None,
+        )
+        found[status] = json.loads((folder / f"{status}.json").read_text())
+    return found
+
+
+def test_a_trained_autoencoders_codes_know_the_digits(evaluated_ae):
+    metrics = evaluated_ae["ok"]
+    # ten classes: chance is 0.1; a trained AE's 8 values per image hold far more
+    assert 0.5 < metrics["probe_accuracy"] <= 1.0
+    assert 0.5 < metrics["knn_accuracy"] <= 1.0
+
+
+def test_a_diverged_run_has_no_probe_accuracy(evaluated_ae):
+    metrics = evaluated_ae["diverged"]
+    assert metrics["status"] == "diverged" and metrics["test_mse"] is None
+    assert metrics["probe_accuracy"] is None and metrics["knn_accuracy"] is None
+
+
+class CodeIsTheLabel(torch.nn.Module):
+    """A stand-in model whose code is its images' one-hot class, read from the
+    labels a conditional model is given: a perfect code of the classes it is told."""
+
+    def code(self, x, y=None):
+        return torch.nn.functional.one_hot(y, 10).float()
+
+
+def test_anomaly_datasets_are_probed_on_their_normal_classes_only(digits):
+    from aestudy.data.prepared import derive_normal_dataset
+    from aestudy.evaluation.representation import representation_metrics
+
+    normal = derive_normal_dataset(digits, "no_ones", [0, 2, 3, 4, 5, 6, 7, 8, 9], 0.1, 0)
+    found = representation_metrics(CodeIsTheLabel(), normal, 0, 5000, 100, "cpu")
+    # the test set's 1s, a class never trained on, would each be missed
+    assert found == dict(probe_accuracy=1.0, knn_accuracy=1.0)

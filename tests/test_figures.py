@@ -1,17 +1,599 @@
-"""Figures: the per-run and per-model images, and rebuilding only what a setting touches."""
+"""Figures: the per-run and per-model images, and rebuilding only what a setting touches.
 
+The first tests draw every figure kind from small synthetic inputs through its
+entry script, in English and in Chinese, and read back what was drawn: each
+text as it was drawn into the PNG (its box on the canvas, its font), the PNG's
+size, the tiles of the image grids. Those marked `workflow` run the smoke study.
+"""
+
+import json
+import logging
+import math
+import re
 import struct
+import warnings
+from collections import namedtuple
 
+import numpy as np
 import pytest
+import torch
 import yaml
-from figure_pixels import grid_shape, is_a_picture, tile_means
+from figure_pixels import grid_shape, is_a_picture, tile_means, tiles, width
 
-from conftest import copy_repository, planned_jobs, snakemake
-
-pytestmark = pytest.mark.workflow
+from conftest import REPO, copy_repository, planned_jobs, snakemake
 
 RUNS = 20  # the smoke study's training runs
 RUN_FIGURES = ["loss_curve", "reconstructions", "latent_space", "interpolation", "samples"]
+MAX_COLUMNS = 8  # images in a row of a reconstruction or denoising grid
+
+
+class DimmingModel(torch.nn.Module):
+    """A stand-in for a trained model whose outputs the tests can predict: it
+    reconstructs an image at half its brightness; its code is the mean brightness
+    of the image and of its top rows; it decodes a code to a flat grey image."""
+
+    def __init__(self, latent_dim, image_shape):
+        super().__init__()
+        self.latent_dim, self.image_shape = latent_dim, image_shape
+
+    def code(self, images, labels=None):
+        return torch.stack([images.mean((1, 2, 3)), images[:, :, :4].mean((1, 2, 3))], 1)[
+            :, : self.latent_dim
+        ]
+
+    def decode(self, codes, labels=None):
+        grey = 0.2 + 0.6 * torch.sigmoid(codes.sum(1))
+        return grey.view(-1, 1, 1, 1).expand(-1, *self.image_shape).clone()
+
+    def reconstruct(self, images, labels=None):
+        return images * 0.5
+
+    def latent_kl(self, images, labels=None):
+        return torch.arange(1.0, self.latent_dim + 1).expand(len(images), -1)
+
+
+CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer"]
+CIFAR_CLASSES += ["dog", "frog", "horse", "ship", "truck"]
+
+
+def synthetic_data(count=60, shape=(1, 16, 16), seed=0):
+    """A prepared dataset's fields the figures read, with random images of mid grey
+    levels (no tile is white, none black) and CIFAR-10's class names."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def images():
+        return torch.randint(30, 150, (count, *shape), generator=generator, dtype=torch.uint8)
+
+    return dict(
+        name="sample_patches",
+        classes=CIFAR_CLASSES,
+        train_images=images(),
+        test_images=images(),
+        test_labels=torch.arange(count) % 10,
+    )
+
+
+def figure_settings(figure, **changes):
+    """A figure kind's settings as figure_settings in common.smk makes them: the
+    schema's defaults, the settings all figures share, the changes given."""
+    from aestudy.config import resolve_config
+
+    config = resolve_config({"models": {"ae": {"kind": "ae"}}}, check_paths=False)
+    figures = config["figures"]
+    settings = dict(dpi=figures["dpi"], selection_seed=figures["selection_seed"])
+    settings.update(figures[figure], **changes)
+    if figure == "denoising":
+        settings["noise"] = config["evaluation"]["denoising"]
+    return settings
+
+
+def figure_words(language, figure):
+    """A figure kind's words as figures.smk passes them."""
+    text = yaml.safe_load((REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8"))
+    words = text["figure_words"]
+    if figure in ("latent_dim_sweep", "roc"):
+        return words[figure]
+    extra = {"classes": words["classes"]} if figure in ("latent_space", "class_samples") else {}
+    return dict(words[figure], run=words["run"], diverged=words["diverged"], **extra)
+
+
+def computed(figure, model, data=None, **changes):
+    """figure_data's arrays of one figure kind, for the model and synthetic data."""
+    from aestudy.figures.figure_data import compute_figure_data
+
+    data = data or synthetic_data()
+    record = dict(status="ok", diverged_epoch=None)
+    settings = {figure: figure_settings(figure, **changes)}
+    return compute_figure_data(model, data, record, [figure], settings)
+
+
+Drawing = namedtuple("Drawing", "path texts warnings")
+Drawn = namedtuple("Drawn", "artist box canvas")  # a text as drawn, in pixels
+RUN = dict(model="vae_anomaly", latent_dim=256, seed=1)  # a long name: titles must wrap
+
+
+def draw(path, script, **arguments):
+    """Run an entry script's main (which saves the figure at `path`); return the
+    texts matplotlib drew into the PNG and the warnings it raised."""
+    from matplotlib.text import Text
+
+    texts, original = {}, Text.draw
+
+    def recording_draw(artist, renderer):
+        original(artist, renderer)
+        if artist.get_visible() and artist.get_text():
+            # the last time drawn: savefig draws once to lay out, once into the PNG
+            canvas = artist.get_figure(root=True).bbox.frozen()
+            texts[artist] = Drawn(artist, artist.get_window_extent(renderer).frozen(), canvas)
+
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        patch.setattr(Text, "draw", recording_draw)
+        script.main(output=path, log=lambda _: None, **arguments)
+    return Drawing(path, list(texts.values()), [str(w.message) for w in caught])
+
+
+def npz(path, arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+def json_file(path, record):
+    path.write_text(json.dumps(record))
+    return path
+
+
+def draw_every_figure(folder, language):
+    """{figure name: Drawing} of every figure kind drawn from synthetic inputs, in
+    `language`; the per-run ones for a 2-D code (the manifold's grid), a 1-D code
+    (its traversal) and a loss curve for every kind."""
+    import plot_anomaly_scores
+    import plot_code_usage
+    import plot_image_grid
+    import plot_kl_per_dimension
+    import plot_latent_dim_sweep
+    import plot_latent_space
+    import plot_loss_curve
+    import plot_roc
+
+    folder.mkdir()
+    two_d, one_d = DimmingModel(2, (1, 16, 16)), DimmingModel(1, (1, 16, 16))
+    data = synthetic_data()
+    arrays = dict(computed("manifold", two_d, data))
+    for figure in ("reconstructions", "interpolation", "samples", "denoising", "traversal"):
+        arrays.update(computed(figure, two_d, data))
+    arrays.update(computed("class_samples", two_d, data, per_class=3))
+    arrays.update(computed("latent_space", two_d, data, points=60))
+    figure_data = npz(folder / "figure_data.npz", arrays)
+    line = npz(folder / "line.npz", computed("manifold", one_d, data))
+    diverged = npz(
+        folder / "diverged.npz", dict(dataset="digits", classes=["0"], diverged_epoch=np.int64(3))
+    )
+
+    drawings = {}
+
+    def grid(name, figure, source=figure_data):
+        drawings[name] = draw(
+            folder / f"{name}.png",
+            plot_image_grid,
+            data_path=source,
+            figure=figure,
+            run=RUN,
+            settings=figure_settings(figure),
+            words=figure_words(language, figure),
+        )
+
+    for figure in ("reconstructions", "interpolation", "samples", "manifold", "denoising"):
+        grid(figure, figure)
+    grid("traversal", "traversal")
+    grid("class_samples", "class_samples")
+    grid("manifold_traversal", "manifold", source=line)
+    grid("diverged", "samples", source=diverged)
+
+    history = folder / "history.csv"
+    history.write_text("epoch,train_loss,test_loss\n1,0.061,0.058\n2,0.043,0.041\n")
+    for kind in figure_words(language, "loss_curve")["ylabel"]:  # each kind's loss
+        drawings[f"loss_curve_{kind}"] = draw(
+            folder / f"loss_curve_{kind}.png",
+            plot_loss_curve,
+            history_path=history,
+            kind=kind,
+            run=RUN,
+            dataset="sample_patches",
+            settings=figure_settings("loss_curve"),
+            words=figure_words(language, "loss_curve"),
+        )
+    drawings["latent_space"] = draw(
+        folder / "latent_space.png",
+        plot_latent_space,
+        data_path=figure_data,
+        run=RUN,
+        settings=figure_settings("latent_space", tsne_points=40),
+        words=figure_words(language, "latent_space"),
+    )
+    for kind, dims in (("vae", [2, 20, 64]), ("ae", [2, 4])):
+        metrics = [
+            json_file(
+                folder / f"{kind}{z}-{seed}.json",
+                dict(
+                    dataset="digits",
+                    model=f"{kind}_beta4",
+                    kind=kind,
+                    latent_dim=z,
+                    seed=seed,
+                    status="ok",
+                    test_mse=0.05 / z + 0.001 * seed,
+                    **(dict(elbo=-120.0 + z - seed, iw_ll=-115.0 + z) if kind == "vae" else {}),
+                ),
+            )
+            for z in dims
+            for seed in (0, 1)
+        ]
+        pca = [
+            json_file(
+                folder / f"pca{z}.json", dict(dataset="digits", latent_dim=z, test_mse=0.06 / z)
+            )
+            for z in dims
+        ]
+        drawings[f"latent_dim_sweep_{kind}"] = draw(
+            folder / f"latent_dim_sweep_{kind}.png",
+            plot_latent_dim_sweep,
+            metrics_paths=metrics,
+            pca_paths=pca,
+            model_name=f"{kind}_beta4",
+            settings=figure_settings("latent_dim_sweep"),
+            words=figure_words(language, "latent_dim_sweep"),
+        )
+
+    draws = np.random.default_rng(0)
+    anomalous = np.arange(300) % 10 == 1
+    scores = dict(
+        diverged_epoch=np.int64(0),
+        test_anomalous=anomalous,
+        test_recon=draws.gamma(2.0, 0.01, 300) + 0.02 * anomalous,
+        test_neg_elbo=draws.normal(110.0, 8.0, 300) + 15 * anomalous,
+        threshold_recon=np.float64(0.05),
+        threshold_neg_elbo=np.float64(130.0),
+    )
+    scores_path = npz(folder / "scores.npz", scores)
+    drawings["anomaly_scores"] = draw(
+        folder / "anomaly_scores.png",
+        plot_anomaly_scores,
+        scores_path=scores_path,
+        run=RUN,
+        dataset="digits_without_1",
+        settings=figure_settings("anomaly_scores"),
+        words=figure_words(language, "anomaly_scores"),
+    )
+    runs = [
+        dict(model=m, latent_dim=z, seed=s)
+        for m, z in (("ae_anomaly", 4), ("vae_anomaly", 16))
+        for s in (0, 1)
+    ]
+    drawings["roc"] = draw(
+        folder / "roc.png",
+        plot_roc,
+        scores_paths=[scores_path] * len(runs),
+        metrics_paths=[
+            json_file(folder / f"auc{i}.json", dict(anomaly_auc=0.9 + 0.01 * i)) for i in range(4)
+        ],
+        runs=runs,
+        dataset="digits_without_1",
+        settings=figure_settings("roc"),
+        words=figure_words(language, "roc"),
+    )
+    kl = [0.002, 0.5, 1.7, 0.004, *np.linspace(0.0, 0.3, 16)]
+    drawings["kl_per_dimension"] = draw(
+        folder / "kl_per_dimension.png",
+        plot_kl_per_dimension,
+        metrics_path=json_file(
+            folder / "kl.json", dict(status="ok", kl_per_dimension=kl, active_units=15)
+        ),
+        run=RUN,
+        dataset="digits",
+        settings=figure_settings("kl_per_dimension"),
+        words=figure_words(language, "kl_per_dimension"),
+    )
+    usage = dict(status="ok", code_usage=list(range(64)), codebook_perplexity=52.3, codes_used=0.97)
+    drawings["code_usage"] = draw(
+        folder / "code_usage.png",
+        plot_code_usage,
+        metrics_path=json_file(folder / "usage.json", usage),
+        run=RUN,
+        dataset="digits",
+        settings=figure_settings("code_usage"),
+        words=figure_words(language, "code_usage"),
+    )
+    return drawings
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    return draw_every_figure(tmp_path_factory.mktemp("figures") / "en", "en")
+
+
+@pytest.fixture(scope="module")
+def chinese(tmp_path_factory):
+    return draw_every_figure(tmp_path_factory.mktemp("figures") / "zh", "zh")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_text_runs_off_the_figure(language, request):
+    """Every title, label, tick label and legend entry of every figure kind lies
+    inside the canvas, in both languages (long run names, wrapped titles)."""
+    drawings = request.getfixturevalue({"en": "english", "zh": "chinese"}[language])
+    for name, drawing in drawings.items():
+        assert drawing.texts, name
+        for text in drawing.texts:
+            inside = text.canvas.padded(1.0)  # a pixel of rounding
+            assert inside.containsx(text.box.x0) and inside.containsx(text.box.x1), (name, text)
+            assert inside.containsy(text.box.y0) and inside.containsy(text.box.y1), (name, text)
+        # nor is any squeezed out by the layout ("constrained_layout not applied")
+        assert not [w for w in drawing.warnings if "layout" in w], name
+
+
+def test_chinese_words_are_drawn_in_a_cjk_font(chinese):
+    """With a CJK font installed, every Chinese character of every figure comes from
+    it: matplotlib warns of no missing glyph, the figures' fonts fall back from
+    DejaVu Sans (which has no Chinese) to it, and it has each character."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from aestudy.figures import plots
+
+    if plots.CJK_FONT is None:
+        pytest.skip(f"no CJK font is installed (apt-get install {plots.CJK_PACKAGE})")
+    cjk = FT2Font(font_manager.findfont(plots.CJK_FONT, fallback_to_default=False))
+    dejavu = FT2Font(font_manager.findfont("DejaVu Sans", fallback_to_default=False))
+    chinese_texts = 0
+    for name, drawing in chinese.items():
+        assert not [w for w in drawing.warnings if "missing from font" in w], name
+        for text in drawing.texts:
+            characters = set(plots.CJK_CHARACTER.findall(text.artist.get_text()))
+            if characters:
+                chinese_texts += 1
+                assert text.artist.get_fontfamily() == ["sans-serif", plots.CJK_FONT], name
+                for character in characters:
+                    assert cjk.get_char_index(ord(character)), (name, character)
+                    assert not dejavu.get_char_index(ord(character)), (name, character)
+    assert chinese_texts > 3 * len(chinese)  # titles, labels, legends
+
+
+def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_install(
+    tmp_path, monkeypatch
+):
+    import plot_loss_curve
+
+    from aestudy.figures import plots
+
+    monkeypatch.setattr(plots, "CJK_FONT", None)
+    monkeypatch.setattr(plots, "_warned_of_missing_font", False)
+    monkeypatch.setitem(plots.plt.rcParams, "font.family", ["sans-serif"])
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger = logging.getLogger("aestudy")
+    logger.addHandler(handler)
+    history = tmp_path / "history.csv"
+    history.write_text("epoch,train_loss,test_loss\n1,0.5,0.6\n2,0.4,0.5\n")
+    try:
+        for name in ("first", "second"):  # two figures of one job: one warning
+            drawing = draw(
+                tmp_path / f"{name}.png",
+                plot_loss_curve,
+                history_path=history,
+                kind="vae",
+                run=RUN,
+                dataset="digits",
+                settings=figure_settings("loss_curve"),
+                words=figure_words("zh", "loss_curve"),
+            )
+            assert is_a_picture(drawing.path)
+            # said once in the log, not once for every character
+            assert not [w for w in drawing.warnings if "missing from font" in w]
+    finally:
+        logger.removeHandler(handler)
+    assert len(logged) == 1 and "apt-get install fonts-noto-cjk" in logged[0]
+
+
+# Latin words a Chinese figure may show: names (of models, datasets, metrics),
+# symbols and units, as the Chinese text itself writes them.
+NAMES = {"vae_anomaly", "ae_anomaly", "sample_patches", "digits", "digits_without_1"}
+NAMES |= {"ae_beta4", "vae_beta4", "PCA", "t-SNE", "MSE", "BCE", "ELBO", "KL", "AUC", "IW"}
+NAMES |= {"nats", "log", "epoch"}
+
+
+def test_chinese_figures_show_no_english_words(chinese):
+    for name, drawing in chinese.items():
+        for text in drawing.texts:
+            shown = re.sub(r"\$[^$]*\$", "", text.artist.get_text())  # numbers in mathtext
+            tokens = re.findall(r"[A-Za-z0-9_-]+", shown)
+            words = {t for t in tokens if re.search("[A-Za-z]{2}", t)}  # not z1, p(x)
+            assert words <= NAMES, (name, text.artist.get_text())
+
+
+DISPLAY_WIDTH = {"wide": 832, "other": 488}  # px, in the report at a 1280 px wide window
+
+
+def test_every_figure_is_readable_at_the_width_the_report_shows_it(english, chinese):
+    """Shown in the report, a figure is scaled down to its display width: drawn at
+    most twice as wide (at the schema's default dpi), its 9-point text stays about
+    7 px high or more.
+
+    The display widths come from report/style.css, at a 1280 px wide window and
+    16 px to the rem: the body is 62rem (992 px; its padding lies outside it);
+    wide figures (WIDE_FIGURES, and the latent-size sweep) are at most 52rem
+    (832 px); the others sit two to a row in the gallery, (992 px - a 1rem gap) / 2
+    = 488 px."""
+    from aestudy.figures import WIDE_FIGURES
+
+    wide = {*WIDE_FIGURES, "latent_dim_sweep"}
+    for drawings in (english, chinese):
+        for name, drawing in drawings.items():
+            kind = next((w for w in wide if name.startswith(w)), None)
+            display = DISPLAY_WIDTH["wide" if kind else "other"]
+            assert 300 < width(drawing.path) <= 2 * display, name
+            # the PNG is the canvas the texts were drawn on (matplotlib cuts it to whole pixels)
+            assert width(drawing.path) == int(drawing.texts[0].canvas.width), name
+
+
+def drawn_labels(drawing, axis):
+    """The tick labels matplotlib drew on an axis ('x' or 'y') of the first axes."""
+    axes = drawing.texts[0].artist.get_figure(root=True).axes[0]
+    labels = set(getattr(axes, f"get_{axis}ticklabels")())
+    return [t.artist.get_text() for t in drawing.texts if t.artist in labels]
+
+
+def test_the_loss_curve_of_two_epochs_has_whole_epoch_ticks(english):
+    epochs = drawn_labels(english["loss_curve_ae"], "x")
+    assert epochs == ["1", "2"]
+
+
+def test_the_latent_space_is_drawn_on_equal_axes(english):
+    """A unit of code is as long across as up, in both panels (PCA, t-SNE)."""
+    figure = english["latent_space"].texts[0].artist.get_figure(root=True)
+    panels = [axes for axes in figure.axes if axes.collections]
+    assert len(panels) == 2
+    for axes in panels:
+        (x0, y0), (x1, y1) = axes.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+        assert x1 - x0 == pytest.approx(y1 - y0, rel=1e-6)
+
+
+def test_the_decoded_manifold_shows_the_code_values_on_its_axes(english):
+    drawing = english["manifold"]
+    steps = figure_settings("manifold")["grid"]
+    assert grid_shape(drawing.path) == (steps, steps)
+    across = [float(v) for v in drawn_labels(drawing, "x")]
+    down = [float(v) for v in drawn_labels(drawing, "y")]
+    # z1 grows to the right, z2 upwards (rows are listed from the top)
+    assert len(across) == len(down) == steps
+    assert across == sorted(across) and len(set(across)) == steps
+    assert down == sorted(down, reverse=True) and len(set(down)) == steps
+    words = figure_words("en", "manifold")["axes"]["grid"]
+    assert set(words) <= {t.artist.get_text() for t in drawing.texts}
+    line = english["manifold_traversal"]
+    steps = figure_settings("manifold")["traversal_steps"]
+    assert len(drawn_labels(line, "x")) == steps and grid_shape(line.path) == (1, steps)
+
+
+def test_the_latent_size_sweep_shows_the_likelihoods_of_the_kinds_that_have_them(english):
+    ylabels = figure_words("en", "latent_dim_sweep")["ylabel"]
+
+    def panels(drawing):
+        figure = drawing.texts[0].artist.get_figure(root=True)
+        return [axes.get_ylabel().replace("\n", " ") for axes in figure.axes]
+
+    assert panels(english["latent_dim_sweep_vae"]) == [
+        ylabels["test_mse"],
+        ylabels["elbo"],
+        ylabels["iw_ll"],
+    ]
+    assert panels(english["latent_dim_sweep_ae"]) == [ylabels["test_mse"]]
+
+
+def test_figures_are_saved_in_as_few_colours_as_they_need(english):
+    from PIL import Image
+
+    modes = {name: Image.open(drawing.path).mode for name, drawing in english.items()}
+    assert modes["reconstructions"] == modes["manifold"] == "L"  # grey images, black text
+    assert modes["loss_curve_ae"] == modes["roc"] == "P"  # a plot: a palette
+    assert set(modes.values()) <= {"L", "P"}  # never full colour, nor an alpha channel
+
+
+def draw_grid(folder, figure, model, data, **changes):
+    """Compute one grid figure's arrays for `model` and draw them; the PNG's path."""
+    import plot_image_grid
+
+    folder.mkdir(exist_ok=True)
+    arrays = npz(folder / f"{figure}.npz", computed(figure, model, data, **changes))
+    drawing = draw(
+        folder / f"{figure}.png",
+        plot_image_grid,
+        data_path=arrays,
+        figure=figure,
+        run=RUN,
+        settings=figure_settings(figure, **changes),
+        words=figure_words("en", figure),
+    )
+    return drawing.path
+
+
+def grey_means(images):
+    """Each image's mean grey level (0-255)."""
+    return [float(m) * 255 for m in images.float().div(255).mean((1, 2, 3))]
+
+
+@pytest.mark.parametrize("count", [5, 10, 16])
+def test_reconstructions_alternate_original_and_reconstructed_rows_of_at_most_8(tmp_path, count):
+    from aestudy.figures.latent_views import fixed_selection
+
+    data = synthetic_data()
+    path = draw_grid(tmp_path, "reconstructions", DimmingModel(2, (1, 16, 16)), data, count=count)
+    blocks = math.ceil(count / MAX_COLUMNS)
+    assert grid_shape(path) == (2 * blocks, min(count, MAX_COLUMNS))
+    chosen = fixed_selection(count, len(data["test_images"]))
+    originals = grey_means(data["test_images"][chosen])
+    for block in range(blocks):
+        shown = originals[block * MAX_COLUMNS : (block + 1) * MAX_COLUMNS]
+        # the last block holds what is left, and no blank tile
+        assert len(tiles(path)[2 * block]) == len(shown)
+        assert tile_means(path, 2 * block) == pytest.approx(shown, abs=2)
+        # the stand-in reconstructs at half the brightness
+        halves = [m / 2 for m in shown]
+        assert tile_means(path, 2 * block + 1) == pytest.approx(halves, abs=2)
+
+
+def test_denoising_shows_corrupted_denoised_and_clean_rows_in_blocks_of_8(tmp_path):
+    from aestudy.data.corruption import fixed_corruption
+    from aestudy.data.prepared import to_float
+    from aestudy.figures.latent_views import fixed_selection
+
+    data, count = synthetic_data(), 10
+    path = draw_grid(tmp_path, "denoising", DimmingModel(2, (1, 16, 16)), data, count=count)
+    assert grid_shape(path) == (3 * math.ceil(count / MAX_COLUMNS), MAX_COLUMNS)
+    chosen = fixed_selection(count, len(data["test_images"]))
+    noise = figure_settings("denoising")["noise"]
+    noisy = fixed_corruption(to_float(data["test_images"]), noise)[chosen]
+    corrupted = [float(m) * 255 for m in noisy.mean((1, 2, 3))]
+    clean = grey_means(data["test_images"][chosen])
+    for block, start in enumerate(range(0, count, MAX_COLUMNS)):
+        part = slice(start, start + MAX_COLUMNS)
+        assert tile_means(path, 3 * block) == pytest.approx(corrupted[part], abs=2)
+        assert tile_means(path, 3 * block + 1) == pytest.approx(
+            [m / 2 for m in corrupted[part]], abs=2
+        )
+        assert tile_means(path, 3 * block + 2) == pytest.approx(clean[part], abs=2)
+
+
+def test_each_interpolation_row_starts_and_ends_with_its_two_images(tmp_path):
+    from aestudy.figures.latent_views import fixed_selection
+
+    data, pairs, steps = synthetic_data(), 3, 5
+    model = DimmingModel(2, (1, 16, 16))
+    path = draw_grid(tmp_path, "interpolation", model, data, pairs=pairs, steps=steps)
+    assert grid_shape(path) == (pairs, steps + 2)
+    ends = data["test_images"][fixed_selection(2 * pairs, len(data["test_images"]))]
+    means = grey_means(ends)
+    for pair in range(pairs):
+        shown = tile_means(path, pair)
+        assert len(shown) == steps + 2
+        assert shown[0] == pytest.approx(means[2 * pair], abs=2)
+        assert shown[-1] == pytest.approx(means[2 * pair + 1], abs=2)
+        # between them, the decodes of the line from one code to the other: the
+        # stand-in's grey grows or falls steadily along it
+        between = np.diff(shown[1:-1])
+        assert (between >= -1).all() or (between <= 1).all()
+
+
+@pytest.mark.parametrize(("count", "shape"), [(16, (4, 4)), (10, (2, 5)), (7, (3, 3))])
+def test_samples_fill_their_grid_with_no_blank_cell(tmp_path, count, shape):
+    data = synthetic_data()
+    path = draw_grid(tmp_path, "samples", DimmingModel(2, (1, 16, 16)), data, count=count)
+    found = tiles(path)
+    assert [len(row) for row in found] == [shape[1]] * shape[0]
+    # every cell holds a sample: a grey picture, not the white of the background
+    for row in range(shape[0]):
+        assert max(tile_means(path, row)) < 240
 
 
 def png_size(path):
@@ -20,48 +602,57 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-def expected_grids(settings, image_shape, latent_dim):
+def expected_grids(settings, image_shape, latent_dim, classes):
     """The tile grid (rows, columns) each image-grid figure must show."""
+    from aestudy.figures.figure_data import sample_grid
+
     count = settings["reconstructions"]["count" if image_shape[0] == 1 else "count_color"]
-    samples = settings["samples"]["count"]
+    blocks = math.ceil(count / MAX_COLUMNS)
+    pairs, steps = settings["interpolation"]["pairs"], settings["interpolation"]["steps"]
     grids = {
-        "reconstructions": (2, count),
-        "interpolation": (settings["interpolation"]["pairs"], settings["interpolation"]["steps"]),
-        # as near a square as the count allows, with no blank cell
-        "samples": next(
-            (r, samples // r) for r in range(int(samples**0.5), 0, -1) if samples % r == 0
-        ),
+        # originals and reconstructions in turn, in blocks of at most 8 columns
+        "reconstructions": (2 * blocks, min(count, MAX_COLUMNS)),
+        # each row: the first image, the steps between, the second image
+        "interpolation": (pairs, steps + 2),
+        "samples": sample_grid(settings["samples"]["count"]),
     }
     if latent_dim == 2:
         grids["manifold"] = (settings["manifold"]["grid"],) * 2
     if latent_dim == 1:
         grids["manifold"] = (1, settings["manifold"]["traversal_steps"])
     # corrupted, denoised, clean: for the denoising kinds, which draw it
-    grids["denoising"] = (3, settings["denoising"]["count"])
+    denoised = settings["denoising"]["count"]
+    grids["denoising"] = (3 * math.ceil(denoised / MAX_COLUMNS), min(denoised, MAX_COLUMNS))
+    # the VAE family: a row per latent dimension (the most used), a row per class
+    traversal = settings["traversal"]
+    grids["traversal"] = (min(traversal["dimensions"], latent_dim), traversal["steps"])
+    grids["class_samples"] = (classes, settings["class_samples"]["per_class"])
     return grids
 
 
+@pytest.mark.workflow
 def test_every_figure_is_drawn(smoke_study):
     from aestudy.config import resolve_config
-    from aestudy.data.formats import IMAGE_SHAPES
+    from aestudy.data.formats import CLASSES, IMAGE_SHAPES
+    from aestudy.kinds import kind_of
 
     workdir, _ = smoke_study
     config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
     for model, spec in config["models"].items():
         sweep = workdir / f"results/figures/{model}/latent_dim_sweep.png"
         assert png_size(sweep)[0] > 300 and is_a_picture(sweep)
-        shape = IMAGE_SHAPES[config["datasets"][spec["dataset"]]["format"]]
+        data_format = config["datasets"][spec["dataset"]]["format"]
+        shape = IMAGE_SHAPES[data_format]
         for z in spec["latent_dims"]:
-            grids = expected_grids(config["figures"], shape, z)
+            grids = expected_grids(config["figures"], shape, z, len(CLASSES[data_format]))
             for seed in spec["seeds"]:
                 folder = workdir / f"results/figures/{model}/z{z}/seed{seed}"
-                for kind in RUN_FIGURES:
+                for kind in kind_of(spec).run_figures(z):  # the figures of its kind
                     width, height = png_size(folder / f"{kind}.png")
                     assert width > 200 and height > 100
                     assert is_a_picture(folder / f"{kind}.png"), (folder, kind)
-                for kind, grid in grids.items():
-                    if (folder / f"{kind}.png").exists() or kind != "denoising":
-                        assert grid_shape(folder / f"{kind}.png") == grid, (folder, kind)
+                    if kind in grids:
+                        assert grid_shape(folder / f"{kind}.png") == grids[kind], (folder, kind)
                 assert (folder / "denoising.png").exists() == ("noise" in spec)
                 anomaly = "anomaly" in config["datasets"][spec["dataset"]]
                 assert (folder / "anomaly_scores.png").exists() == anomaly
@@ -71,6 +662,7 @@ def test_every_figure_is_drawn(smoke_study):
                 assert (folder / "manifold.png").exists() == (z == 2)
 
 
+@pytest.mark.workflow
 def test_every_run_on_a_dataset_shows_the_same_test_images(smoke_study):
     """figures.selection_seed: the top row of every reconstruction figure on digits
     holds the same images, whatever the model, latent size or seed."""
@@ -128,6 +720,7 @@ def one_dimensional_study(tmp_path_factory):
     return workdir
 
 
+@pytest.mark.workflow
 def test_a_one_dimensional_code_is_traversed(one_dimensional_study):
     manifold = one_dimensional_study / "results/figures/ae/z1/seed0/manifold.png"
     assert grid_shape(manifold) == (1, 15)  # figures.manifold.traversal_steps
@@ -136,6 +729,7 @@ def test_a_one_dimensional_code_is_traversed(one_dimensional_study):
     assert max(means) - min(means) > 1.0
 
 
+@pytest.mark.workflow
 def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study, smoke_study):
     figure = one_dimensional_study / "results/figures/ae/z1/seed0/latent_space.png"
     log = (one_dimensional_study / "logs/figures/ae/z1/seed0/latent_space.log").read_text()
@@ -145,16 +739,19 @@ def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study, smoke_study):
     assert png_size(figure)[0] > 1.6 * png_size(single)[0]
 
 
+@pytest.mark.workflow
 def test_another_seeds_figure_is_drawn_when_asked_by_its_path(one_dimensional_study):
     folder = one_dimensional_study / "results/figures/ae/z1"
-    assert grid_shape(folder / "seed1/reconstructions.png") == (2, 16)
+    assert grid_shape(folder / "seed1/reconstructions.png") == (4, 8)  # 16 images
     assert not (folder / "seed1/samples.png").exists()  # only what was asked for
 
 
 def plan_with(workdir, **figures):
     """The rules a dry run of the smoke study with other figure settings plans."""
     study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
-    study["figures"] = figures
+    given = study.setdefault("figures", {})
+    for kind, settings in figures.items():  # the smoke study's own settings kept
+        given[kind] = {**given.get(kind, {}), **settings}
     changed = workdir / "figure_changed.yaml"
     changed.write_text(yaml.safe_dump(study))
     return planned_jobs(
@@ -162,12 +759,14 @@ def plan_with(workdir, **figures):
     )
 
 
+@pytest.mark.workflow
 def test_a_drawing_setting_redraws_only_that_figure_kind(smoke_study):
     jobs = plan_with(smoke_study[0], latent_space={"tsne": False})
     assert sorted({rule for rule, _ in jobs}) == ["all", "plot_latent_space", "render_report"]
     assert sum(rule == "plot_latent_space" for rule, _ in jobs) == RUNS  # every run
 
 
+@pytest.mark.workflow
 def test_a_setting_of_what_is_decoded_redraws_the_runs_figures_only(smoke_study):
     """Interpolation steps change the figure data (one PyTorch job a run), then its
     figures are redrawn; nothing is trained, evaluated or tabulated again."""
@@ -185,6 +784,7 @@ def test_a_setting_of_what_is_decoded_redraws_the_runs_figures_only(smoke_study)
     }
 
 
+@pytest.mark.workflow
 def test_a_figure_path_as_target_builds_just_it(smoke_study):
     workdir, _ = smoke_study
     target = "results/figures/vae/z20/seed1/samples.png"
@@ -196,6 +796,7 @@ def test_a_figure_path_as_target_builds_just_it(smoke_study):
     assert (workdir / target).read_bytes() == before  # same seed, same picture
 
 
+@pytest.mark.workflow
 def test_snakemake_report_collects_flagged_figures(smoke_study, tmp_path):
     import zipfile
 

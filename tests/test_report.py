@@ -9,15 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aestudy import StudyError
 from aestudy.kinds import build_model
-from aestudy.report import findings
-from aestudy.report.model_summary import layer_table
+from aestudy.report import crossref, findings
+from aestudy.report.framing import study_framing
+from aestudy.report.model_summary import layer_table, layer_table_per_size
 from aestudy.report.tables import records, summarize
 from conftest import REPO, model_spec, snakemake
 
 # The smoke study's runs: every kind, the course's three with two sizes and seeds.
 RUN_COUNT = 20
-WORDS = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))["findings"]
+TEXT = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))
+WORDS = TEXT["findings"]
+REFERENCES = yaml.safe_load((REPO / "report/text/references.yaml").read_text(encoding="utf-8"))
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "tests" / "artifacts"))
 
@@ -27,7 +31,7 @@ def test_architecture_table_is_the_course_reports():
         build_model(model_spec("cnn_ae"), (3, 32, 32), 256),
         (3, 32, 32),
     )
-    assert rows == [
+    assert [row[:3] for row in rows] == [
         ("Conv2d-1", "[-1, 16, 16, 16]", 448),
         ("ReLU-2", "[-1, 16, 16, 16]", 0),
         ("Conv2d-3", "[-1, 32, 8, 8]", 4640),
@@ -40,6 +44,18 @@ def test_architecture_table_is_the_course_reports():
         ("ConvTranspose2d-10", "[-1, 3, 32, 32]", 435),
         ("Sigmoid-11", "[-1, 3, 32, 32]", 0),
     ]
+
+
+def test_architecture_table_has_every_latent_size_and_names_the_vae_heads():
+    spec = model_spec("vae")
+    rows = layer_table_per_size(lambda z: build_model(spec, (1, 28, 28), z), (1, 28, 28), [2, 20])
+    heads = {attribute: (shapes, params) for _, attribute, shapes, params in rows}
+    # 784-512 then two heads 512 -> z: 1026 and 10,260 parameters each
+    assert heads["fc_mean"] == ("[-1, 2] / [-1, 20]", {2: 1026, 20: 10260})
+    assert heads["fc_logvar"] == heads["fc_mean"]
+    assert all(" / " not in shapes for layer, _, shapes, _ in rows[:2])  # same at both sizes
+    roles = TEXT["layer_roles"]
+    assert {"fc_mean", "fc_logvar"} <= set(roles)
 
 
 def run(model, z, seed, mse, status="ok", kind="ae", **extra):
@@ -66,24 +82,185 @@ def run(model, z, seed, mse, status="ok", kind="ae", **extra):
 def test_analysis_follows_the_numbers():
     runs = [run("ae", 2, s, 0.05 + s * 0.001) for s in range(3)]
     runs += [run("ae", 4, s, 0.02) for s in range(3)]
-    runs += [run("ae", 7, s, 0.03) for s in range(2)]
+    runs += [run("ae", 7, s, 0.03 + s * 0.0001) for s in range(2)]
     runs += [run("ae", 7, 2, None, status="diverged", diverged_epoch=12)]
     pca = {("mnist", z): {"test_mse": mse} for z, mse in ((2, 0.04), (4, 0.025), (7, 0.01))}
     summary = records(summarize(runs, pca))
     sentences = findings.model_findings(summary, WORDS)
     assert "latent size 4 reconstructs best" in sentences[0]
+    assert "clear of every other size" in sentences[0]
     assert "size 2 is worst (0.0510 ± 0.0010)" in sentences[0]
-    assert "rises from size 4 (0.0200) to size 7 (0.0300)" in sentences[1]
-    assert "better at size 4, −20 %" in sentences[2] and "worse at size 2, +28 %" in sentences[2]
-    assert "size 7, +200 %" in sentences[2]
+    assert "rises clearly from size 4 (0.0200 ± 0.0000) to size 7" in sentences[1]
+    assert "clearly better at size 4, −20 %" in sentences[2]
+    assert "clearly worse at size 2, +28 %" in sentences[2] and "size 7, +200 %" in sentences[2]
     (diverged,) = findings.divergence_findings(runs, WORDS)
     assert "latent size 7, seed 2 diverged at epoch 12" in diverged
     # Change the numbers and the text follows: now size 7 is best and the trend falls.
     runs = [dict(r, test_mse=0.001, status="ok") if r["latent_dim"] == 7 else r for r in runs]
     sentences = findings.model_findings(records(summarize(runs, pca)), WORDS)
     assert "latent size 7 reconstructs best" in sentences[0]
-    assert "falls steadily as the latent size grows from 2 to 7" in sentences[1]
+    assert "falls with every step of the latent size from 2 to 7" in sentences[1]
     assert findings.divergence_findings(runs, WORDS) == ["All 9 runs finished without diverging."]
+
+
+def test_overlapping_seeds_are_called_indistinguishable_not_best():
+    # size 4 has the lower mean, but its spread reaches size 2's: no winner
+    runs = [run("ae", 2, s, mse) for s, mse in enumerate((0.030, 0.034))]
+    runs += [run("ae", 4, s, mse) for s, mse in enumerate((0.027, 0.033))]
+    pca = {("mnist", 2): {"test_mse": 0.031}, ("mnist", 4): {"test_mse": 0.02}}
+    summary = records(summarize(runs, pca))
+    first, against = findings.model_findings(summary, WORDS)
+    assert "latent sizes 2 and 4 reconstruct indistinguishably well" in first
+    assert "reconstructs best" not in first
+    assert "indistinguishable at size 2" in against and "clearly worse at size 4" in against
+    (conclusion,) = next(
+        f
+        for family, f, _ in findings.conclusions(
+            summary,
+            runs,
+            {"ae": {"kind": "ae", "dataset": "mnist", "epochs": 100}},
+            {"mnist": {"format": "mnist"}},
+            WORDS,
+            10,
+        )
+        if family == "ae"
+    )
+    assert "indistinguishably" in conclusion
+    # one seed per size: the sentence declines to rank
+    single = [run("ae", 2, 0, 0.03), run("ae", 4, 0, 0.02)]
+    (first,) = findings.model_findings(records(summarize(single, {})), WORDS)
+    assert "from one seed per size" in first and "reconstructs best" not in first
+
+
+def test_vae_mse_against_pca_carries_its_caveat_and_collapse_is_named():
+    runs = [
+        run(
+            "vae",
+            4,
+            s,
+            0.03 + s * 0.001,
+            kind="vae",
+            active_units=1.0,
+            elbo=-100.0,
+            elbo_reconstruction=-90.0,
+            kl=10.0,
+            iw_ll=-98.0,
+            iw_samples=5,
+        )
+        for s in range(2)
+    ]
+    summary = records(summarize(runs, {("mnist", 4): {"test_mse": 0.05}}))
+    sentences = findings.model_findings(summary, WORDS)
+    caveat = sentences.index(next(s for s in sentences if "does not optimise" in s))
+    assert "clearly better at size 4" in sentences[caveat + 1]
+    assert any(
+        "1 of 4 latent dimensions are active" in s and "partial posterior collapse" in s
+        for s in sentences
+    )
+    collapsed = records(summarize([dict(r, active_units=0.0) for r in runs], {}))
+    assert any("has collapsed to the prior" in s for s in findings.model_findings(collapsed, WORDS))
+    # the VAE is left out of the count against PCA, and the limitation says why
+    specs = {"vae": {"kind": "vae", "dataset": "mnist", "epochs": 2}}
+    sections = findings.conclusions(summary, runs, specs, {"mnist": {"format": "mnist"}}, WORDS, 10)
+    assert [family for family, *_ in sections] == ["vae", "overall"]
+    _, found, limits = sections[0]
+    assert any("2 epochs of training" in s for s in limits)
+    assert any("not on the MSE" in s for s in limits)
+    assert any("left out of the count against PCA" in s for s in sections[1][2])
+
+
+def test_overfitting_is_read_from_the_loss_histories():
+    rising = [(1, 0.05, 0.040), (2, 0.03, 0.035), (3, 0.02, 0.038)]  # test loss 8.6 % above its low
+    falling = [(1, 0.05, 0.040), (2, 0.03, 0.035), (3, 0.02, 0.030)]
+    sentence = findings.overfitting("ae", {(2, 0): rising, (2, 1): falling}, WORDS)
+    assert sentence.startswith("1 of 2 runs of ae ended with a test loss more than 1% above")
+    assert "+70.0 %" in sentence  # median of +90 % and +50 %
+    sentence = findings.overfitting("ae", {(2, 0): falling}, WORDS)
+    assert sentence.startswith("No run of ae ended") and "+50.0 %" in sentence
+
+
+def test_representation_accuracy_is_reported_per_size():
+    runs = [
+        run("ae", z, s, 0.03, probe_accuracy=acc + s * 0.01, knn_accuracy=acc - 0.1)
+        for z, acc in ((2, 0.6), (8, 0.9))
+        for s in range(2)
+    ]
+    sentences = findings.model_findings(records(summarize(runs, {})), WORDS)
+    probe = next(s for s in sentences if "linear probe" in s)
+    assert "size 2, 0.6050 ± 0.0071" in probe and "size 8, 0.9050 ± 0.0071" in probe
+    specs = {"ae": {"kind": "ae", "dataset": "mnist", "epochs": 100}}
+    summary = records(summarize(runs, {}))
+    _, found, _ = findings.conclusions(
+        summary, runs, specs, {"mnist": {"format": "mnist"}}, WORDS, 10
+    )[-1]
+    assert any("from ae at latent size 8 (0.9050 ± 0.0071), clear of every" in s for s in found)
+
+
+def test_numbers_and_citations_resolve_in_document_order():
+    html = (
+        "see [[ref:fig-b]] and [[ref:tab-a]] [@kingma2013; @burda2016]"
+        '<figure id="fig-a"><figcaption>[[figure:fig-a]] A</figcaption></figure>'
+        '<table id="tab-a"><caption>[[table:tab-a]]</caption></table>'
+        '<figure id="fig-b"><figcaption>[[figure:fig-b]] B</figcaption></figure>'
+    )
+    out = crossref.resolve(html, list(REFERENCES), TEXT["numbering"])
+    assert '<a class="xref" href="#fig-b">Figure 2</a>' in out
+    assert '<a class="xref" href="#tab-a">Table 1</a>' in out
+    kingma = list(REFERENCES).index("kingma2013") + 1
+    assert f'<a class="cite" href="#ref-kingma2013">{kingma}</a>' in out
+    assert "[[" not in out and "[@" not in out
+    with pytest.raises(StudyError, match="'fig-c', which no figure"):
+        crossref.resolve("[[ref:fig-c]]", [], TEXT["numbering"])
+    with pytest.raises(StudyError, match="cites 'nobody'"):
+        crossref.resolve("[@nobody]", list(REFERENCES), TEXT["numbering"])
+
+
+def test_every_reference_is_cited_by_the_words_of_both_languages():
+    for language in ("en", "zh"):
+        words = (REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8")
+        cited = {
+            key
+            for group in crossref.CITATION.findall(words)
+            for key in (k.strip().lstrip("@") for k in group.split(";"))
+        }
+        assert cited == set(REFERENCES), language
+
+
+def test_framing_flags_stand_in_data_and_short_training():
+    import pandas as pd
+
+    record = {
+        "device": "cpu",
+        "provenance": {
+            "git_commit": None,
+            "host": "h",
+            "versions": {"python": "3.11", "torch": "2"},
+        },
+    }
+    framing = study_framing(
+        [record],
+        pd.DataFrame({"seconds": [1800.0, 1800.0]}),
+        ["config/smoke.yaml"],
+        {"ae": {"dataset": "digits", "epochs": 2}, "vae": {"dataset": "mnist", "epochs": 100}},
+        {"digits": {"format": "digits"}, "mnist": {"format": "mnist"}},
+        TEXT["framing"],
+    )
+    rows = dict(framing["rows"])
+    assert rows["Config files"] == "config/smoke.yaml"
+    assert rows["Training time"].startswith("1.00 hours over 2 training jobs")
+    assert "Snakemake" in rows["Software"] and "PyTorch" in rows["Software"]
+    stand_in, short = framing["notices"]
+    assert "ae trained on 'digits'" in stand_in and "not results on mnist" in stand_in
+    assert short.startswith("Short training: ae trained for 2 epochs")
+    full = study_framing(
+        [record],
+        pd.DataFrame({"seconds": [1.0]}),
+        [],
+        {"vae": {"dataset": "mnist", "epochs": 100}},
+        {"mnist": {"format": "mnist"}},
+        TEXT["framing"],
+    )
+    assert full["notices"] == []
 
 
 def test_vae_sentence_reports_elbo_and_iw_gap():
@@ -106,7 +283,9 @@ def test_vae_sentence_reports_elbo_and_iw_gap():
     sentences = findings.model_findings(summary, WORDS)
     elbo = next(s for s in sentences if "ELBO" in s)
     assert "-100.50 ± 0.71 nats" in elbo and "K = 50" in elbo and "3.00 nats above" in elbo
-    assert any("-100.50" in c for c in findings.conclusions(summary, runs, WORDS))
+    specs = {"vae": {"kind": "vae", "dataset": "mnist", "epochs": 100}}
+    sections = findings.conclusions(summary, runs, specs, {"mnist": {}}, WORDS, 10)
+    assert any("-100.50" in c for _, found, _ in sections for c in found)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +308,13 @@ def chinese_report(smoke_study, tmp_path_factory):
 
 
 @pytest.mark.workflow
+def shown_twice(html):
+    """The images of the generation gallery, which shows sample figures of section
+    4's runs a second time, side by side."""
+    start = html.index('id="fig-generation"')
+    return html[start : html.index("</div>", start)].count("<img")
+
+
 def test_report_layout_and_numbers(smoke_study):
     workdir, _ = smoke_study
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
@@ -147,8 +333,12 @@ def test_report_layout_and_numbers(smoke_study):
     # Every figure of the study is inlined; none is linked from disk.
     # Every figure of the study is in it: those of every run, every model, the ROC.
     figures = list((workdir / "results/figures").rglob("*.png"))
-    assert html.count('src="data:image/png;base64,') == len(figures) > RUN_COUNT * 5
+    inlined = re.findall(r'src="data:image/(?:png|webp);base64,', html)
+    assert len(inlined) == len(figures) + shown_twice(html) > RUN_COUNT * 5
     assert 'src="results' not in html
+    # Compact images (greyscale, palette, lossless WebP): the smoke report stays light.
+    size = (workdir / "results/report/index.html").stat().st_size
+    assert size < 2.5e6, f"the smoke report is {size / 1e6:.2f} MB"
     # The summary table shows the same mean as summary.csv.
     import csv
 
@@ -157,6 +347,22 @@ def test_report_layout_and_numbers(smoke_study):
     assert f"{float(first['test_mse_mean']):.4f}" in html
     assert f"All {RUN_COUNT} runs finished without diverging." in html
     assert '<table class="dataframe compute">' in html and "Peak memory (MB)" in html
+    # Every numbered figure and table is referred to from the text, numbered in
+    # order, and every reference of the list is cited.
+    labelled = re.findall(r'<(?:figure|table|div)[^>]* id="((?:fig|tab)-[^"]+)"', html)
+    assert len(labelled) > RUN_COUNT
+    assert [i for i in labelled if f'href="#{i}"' not in html] == []
+    figures_numbered = re.findall(r'<span class="label">Figure (\d+)\.</span>', html)
+    assert figures_numbered == [str(n) for n in range(1, len(figures_numbered) + 1)]
+    assert [key for key in REFERENCES if f'href="#ref-{key}"' not in html] == []
+    assert "[[" not in html and "[@" not in html
+    # What study this is: its config, its commit, and that it is a smoke study.
+    assert "config/smoke.yaml" in html and smoke_study[1].commit[:12] in html
+    assert "Stand-in data" in html and "Short training" in html
+    assert re.findall(r'<h3 id="s5-\d+">5\.\d+ ([^<]+)</h3>', html)[:2] == [
+        "Autoencoders",
+        "Variational autoencoders",
+    ]
 
 
 @pytest.mark.workflow
@@ -169,14 +375,42 @@ def test_chinese_report_mirrors_the_course_headings(chinese_report):
     for heading in [
         "1. 研究问题的背景和动机",
         "2. 当前解决该问题的主要方法",
-        "3. 实验部分:使用的模型、算法或方法",
+        "3. 实验部分：使用的模型、算法或方法",
         "4. 实验结果及分析",
         "5. 结论",
         "参考文献",
     ]:
         assert heading in html
-    assert 'lang="zh-CN"' in html and f"全部 {RUN_COUNT} 次训练均未发散。" in html
+    assert 'lang="zh-CN"' in html and f"全部{RUN_COUNT}次训练均未发散。" in html
     assert "<td>Ada</td>" in html and "<td>42</td>" in html
+
+
+IDEOGRAPHS = "\u3400-\u9fff"
+CJK = IDEOGRAPHS + "\u3000-\u303f\uff00-\uffef"  # with full-width punctuation
+
+
+def visible_text(html):
+    """The text a reader sees, a line per element: no style sheet, no formulas, no
+    attributes, no section numbers (a heading's "3.1 " keeps its space)."""
+    html = re.sub(r"<(style|math)\b.*?</\1>", "\n", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "\n", html)
+    return re.sub(r"(?m)^\s*\d+(\.\d+)*\.? ", "", text)
+
+
+@pytest.mark.workflow
+def test_chinese_report_uses_chinese_punctuation(chinese_report):
+    text = visible_text(chinese_report[1])
+    # ASCII commas, stops, colons ... beside Chinese; brackets beside ideographs (a
+    # formula's "N(0, I)" may end before a full-width comma)
+    ascii_marks = re.findall(
+        rf"[{CJK}][,.;:!?]|[,.;:!?][{CJK}]|[{IDEOGRAPHS}][()]|[()][{IDEOGRAPHS}]", text
+    )
+    assert ascii_marks == [], f"ASCII punctuation beside Chinese text: {ascii_marks[:10]}"
+    # no space between a Chinese character and a number (not a name like cifar10)
+    number = r"(?<![A-Za-z0-9_.])[-+−]?\d+(?:\.\d+)?%?"
+    spaced = re.findall(rf"[{CJK}] {number}|{number} [{CJK}]", text)
+    assert spaced == [], f"spaces between Chinese and numbers: {spaced[:10]}"
+    assert "，" in text and "：" in text and "图1" in text
 
 
 def browser_check(html_path, screenshot):
@@ -204,12 +438,24 @@ def browser_check(html_path, screenshot):
         images = page.evaluate(
             "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])"
         )
+        # links to a figure, table or reference that is not there, and numbered
+        # figures, tables and references that nothing links to
+        unlinked = page.evaluate(
+            """() => {
+              const targets = new Set(Array.from(document.querySelectorAll('a[href^="#"]'))
+                .map(a => a.getAttribute('href').slice(1)));
+              const dangling = Array.from(targets).filter(id => !document.getElementById(id));
+              const numbered = Array.from(document.querySelectorAll(
+                'figure[id], [id^="tab-"], li[id^="ref-"]')).map(e => e.id);
+              return [dangling, numbered.filter(id => !targets.has(id)), numbered.length];
+            }"""
+        )
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=False)
         browser.close()
     outside = [u for u in requests if not u.startswith(("file:", "data:"))]
     broken = [alt for complete, width, alt in images if not (complete and width > 0)]
-    return images, broken, outside
+    return images, broken, outside, unlinked
 
 
 @pytest.mark.workflow
@@ -218,8 +464,12 @@ def browser_check(html_path, screenshot):
 def test_report_opens_in_chromium_from_disk(smoke_study, request, language):
     workdir = smoke_study[0] if language == "en" else request.getfixturevalue("chinese_report")[0]
     page = workdir / "results/report/index.html"
-    images, broken, outside = browser_check(page, ARTIFACTS / f"report-{language}.png")
-    assert len(images) == len(list((workdir / "results/figures").rglob("*.png")))
+    images, broken, outside, unlinked = browser_check(page, ARTIFACTS / f"report-{language}.png")
+    html = page.read_text(encoding="utf-8")
+    pngs = list((workdir / "results/figures").rglob("*.png"))
+    assert len(images) == len(pngs) + shown_twice(html) and shown_twice(html) > 0
     assert broken == []
     assert outside == []
+    dangling, never_referred_to, numbered = unlinked
+    assert dangling == [] and never_referred_to == [] and numbered > RUN_COUNT
     assert (ARTIFACTS / f"report-{language}.png").stat().st_size > 10_000

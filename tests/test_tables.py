@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aestudy.report.tables import mean_std, summarize
+from aestudy.report.tables import mean_std, run_table, summarize
 from conftest import REPO
 
 DATA = Path(__file__).parent / "data" / "tables"
@@ -118,3 +118,27 @@ def test_a_group_whose_runs_all_diverged_reads_diverged():
     (row,) = summarize(runs, {}).to_dict("records")
     assert (row["runs"], row["diverged"]) == (2, 2)
     assert mean_std(row, "test_mse") == "diverged"
+
+
+def test_probe_and_knn_accuracies_are_summarised_over_finished_runs():
+    def run(seed, probe, knn, status="ok"):
+        return dict(
+            dataset="d",
+            model="m",
+            kind="ae",
+            latent_dim=4,
+            seed=seed,
+            status=status,
+            test_mse=0.01,
+            probe_accuracy=probe,
+            knn_accuracy=knn,
+        )
+
+    runs = run_table([run(0, 0.8, 0.7), run(1, 0.9, 0.75), run(2, None, None, "diverged")])
+    assert runs["probe_accuracy"].tolist()[:2] == [0.8, 0.9]
+    assert pd.isna(runs["knn_accuracy"].iloc[2])
+    (row,) = summarize(runs, {}).to_dict("records")
+    assert row["probe_accuracy_mean"] == pytest.approx(0.85)
+    assert row["probe_accuracy_std"] == pytest.approx(0.1 / math.sqrt(2))
+    assert row["knn_accuracy_mean"] == pytest.approx(0.725)
+    assert mean_std(row, "knn_accuracy") == "0.7250 ± 0.0354"

@@ -53,6 +53,28 @@ def test_many_seeds_train_every_seed_but_draw_run_figures_for_the_first_ones(tmp
     assert count(jobs, "plot_latent_dim_sweep") == 1
 
 
+def test_a_study_with_partial_blocks_plans(tmp_path):
+    """A study that writes blocks only in part (the compute of one rule, one figure
+    setting, one evaluation setting) plans with the schema's defaults for the rest."""
+    workdir = copy_repository(tmp_path)
+    study = {
+        "compute": {"train": {"threads": 2, "gpu": 0}, "figures": {"runtime": 5}},
+        "evaluation": {"iw_samples": 3},
+        "figures": {"interpolation": {"pairs": 1}},
+        "models": {"ae": {"kind": "ae", "dataset": "digits", "latent_dims": [2]}},
+    }
+    (workdir / "partial.yaml").write_text(yaml.safe_dump(study))
+    process = snakemake(workdir, "-n", "--cores", "2", "--configfile", "partial.yaml")
+    jobs = planned_jobs(process.stdout)
+    assert count(jobs, "train_autoencoder") == 3 and count(jobs, "plot_interpolation") == 3
+    # the training jobs carry the default memory and runtime the partial block left out
+    training = [
+        block for block in process.stdout.split("\n[") if "rule train_autoencoder:" in block
+    ]
+    assert len(training) == 3
+    assert all("runtime=720" in block and "mem_mb=8000," in block for block in training)
+
+
 def read_rows(path):
     with open(path) as handle:
         return list(csv.DictReader(handle))
@@ -100,16 +122,18 @@ def test_smoke_study_runs_to_completion(smoke_study):
     for row in rows:
         assert row["status"] == "ok" and row["device"] == device
         assert row["epochs"] == row["epochs_completed"] == "2"
-        # Two epochs of training at least halve the error of the untrained model.
+        # Two epochs of training at least halve the error of the untrained model
         untrained = untrained_test_mse(
             workdir, row["model"], int(row["latent_dim"]), int(row["seed"])
         )
-        assert 0 < float(row["test_mse"]) < 0.5 * untrained
+        # (the VQ-VAE's codebook settles more slowly: a tenth off in two epochs)
+        share = 0.9 if row["kind"] == "vq_vae" else 0.5
+        assert 0 < float(row["test_mse"]) < share * untrained, row["model"]
         run = workdir / f"results/runs/{row['model']}/z{row['latent_dim']}/seed{row['seed']}"
         test_losses = [float(h["test_loss"]) for h in read_rows(run / "history.csv")]
         assert test_losses[1] < test_losses[0]
         assert float(row["seconds"]) > 0 and int(row["params"]) > 0
-        if row["kind"] == "vae":
+        if "elbo" in KINDS[row["kind"]].metrics:  # the VAE family
             elbo, iw, kl = float(row["elbo"]), float(row["iw_ll"]), float(row["kl"])
             assert math.isfinite(elbo) and kl > 0 and iw >= elbo
             assert row["iw_samples"] == "20"

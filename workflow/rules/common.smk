@@ -27,6 +27,13 @@ config.clear()
 config.update(_resolved)
 
 
+def shown_path(path):
+    """A file as a reader of the report knows it: relative to the working
+    directory when it lies inside it, else in full."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def workflow_file(path):
     """A file that ships with the workflow (`path` from the Snakefile's folder), as a
     path relative to the working directory: found from any directory, and the same
@@ -171,9 +178,14 @@ def figure_data_settings(wildcards):
 
 
 def figure_words(figure):
-    """A figure kind's words, with those every per-run figure shares."""
+    """A figure kind's words, with those every per-run figure shares, and the
+    classes' names in the report's language for the kinds whose legend or rows
+    name classes."""
     words = WORDS["figure_words"]
-    return dict(words[figure], run=words["run"], diverged=words["diverged"])
+    drawn = dict(words[figure], run=words["run"], diverged=words["diverged"])
+    if figure in ("latent_space", "class_samples"):
+        drawn["classes"] = words["classes"]
+    return drawn
 
 
 def runs_with_figures():

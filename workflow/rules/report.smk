@@ -11,6 +11,9 @@ rule render_report:
         template=workflow_file("report/template.html"),
         style=workflow_file("report/style.css"),
         text=WORDS_FILE,
+        references=workflow_file("report/text/references.yaml"),
+        run_records=[layout.run_file("metrics.json", **run) for run in runs()],
+        histories=[layout.run_file("history.csv", **run) for run in runs()],
     output:
         layout.REPORT,
     log:
@@ -23,5 +26,26 @@ rule render_report:
         specs=config["models"],
         datasets=config["datasets"],
         settings=config["report"],
+        # the config files named on the command line, as the report's readers know them
+        config_files=[shown_path(f) for f in workflow.overwrite_configfiles],
     script:
         "../scripts/render_report.py"
+
+
+# The report on paper: made on request (`snakemake results/report/report.pdf`),
+# not by `all`, since it needs Chromium on the machine. A4, page numbers and page
+# breaks come from the style sheet's @page and print rules, already in the HTML.
+# The script needs only Python's standard library (and Chromium, which conda does
+# not provide): the smallest of the environments.
+rule report_pdf:
+    input:
+        layout.REPORT,
+    output:
+        layout.REPORT_PDF,
+    log:
+        layout.log("report_pdf"),
+    localrule: True
+    conda:
+        "../../envs/tables.yaml"
+    script:
+        "../scripts/print_report.py"

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from aestudy.atomic_files import write_json, write_npz
 from aestudy.data.prepared import load_prepared, to_float
@@ -12,6 +13,7 @@ from aestudy.entry import run_job
 from aestudy.evaluation import ANOMALY_SCORES, all_metrics
 from aestudy.evaluation.anomaly import anomaly_metrics, anomaly_scores
 from aestudy.evaluation.metrics import evaluate_model
+from aestudy.evaluation.representation import representation_metrics
 from aestudy.evaluation.saved_runs import load_run
 from aestudy.kinds import kind_of
 from aestudy.training.devices import claim_device
@@ -46,6 +48,13 @@ def main(
         denoising=evaluation["denoising"],
         labels=data["test_labels"].to(device),
     )
+    # scikit-learn's BLAS keeps to the job's threads, as PyTorch does
+    with threadpool_limits(threads):
+        metrics.update(
+            representation_metrics(
+                model, data, record["seed"], evaluation["probe_train_size"], batch_size, device
+            )
+        )
     test_scores = anomaly_scores(per_image)
     scores = {f"test_{name}": values for name, values in test_scores.items()}
     if "normal_classes" in data:

@@ -4,7 +4,7 @@ samples, the decoded manifold, denoising), drawn from the run's figure data."""
 import numpy as np
 
 from aestudy.entry import run_job
-from aestudy.figures import plots
+from aestudy.figures import WIDE_FIGURES, plots
 
 
 def main(data_path, output, figure, run, settings, words, log=print):
@@ -19,33 +19,59 @@ def main(data_path, output, figure, run, settings, words, log=print):
     extra = {}
     if f"{figure}.prior" in data:
         extra["source"] = words["prior" if bool(data[f"{figure}.prior"]) else "fitted"]
+    row_labels, column_labels = labels(data, figure, rows, words)
     plots.image_grid(
         data[f"{figure}.picture"],
         rows,
         columns,
         output,
         title=plots.run_title(words, run, str(data["dataset"]), key=key, **extra),
-        row_labels=row_labels(data, figure, words),
-        column_labels=[f"{v:+.1f}" for v in data[f"{figure}.values"]]
-        if f"{figure}.values" in data
-        else None,
+        row_labels=row_labels,
+        column_labels=column_labels,
+        axis_labels=words.get("axes", {}).get(key),
         dpi=settings["dpi"],
-        cell=0.45 if rows * columns > 100 else 0.9,  # a large grid in smaller cells
+        cell=0.45 if rows * columns > 100 else 0.7 if columns > 8 else 0.9,
+        wide=figure in WIDE_FIGURES,
     )
     log(f"{figure}: {rows} x {columns} images -> {output}")
 
 
-def row_labels(data, figure, words):
-    """A traversal's rows are latent dimensions (with their KL), class samples'
-    rows classes; other grids name their rows in their words, if at all."""
+def labels(data, figure, rows, words):
+    """(row labels, column labels) of a grid: a traversal's rows are latent
+    dimensions (with their KL), class samples' rows classes, a decoded grid's
+    rows and columns code values, an interpolation's columns the share of the
+    way from the first image's code to the second's; other grids name their rows
+    in their words, once for each block of columns."""
+    row_labels = words.get("rows")
     if f"{figure}.dimensions" in data:
-        return [
+        row_labels = [
             words["row"].format(dimension=int(d) + 1, kl=float(k))
             for d, k in zip(data[f"{figure}.dimensions"], data[f"{figure}.kl"], strict=True)
         ]
-    if figure == "class_samples":
-        return [str(name) for name in data["classes"]]
-    return words.get("rows")
+    elif figure == "class_samples":
+        names = words.get("classes", {})  # the report's language's, where the words have them
+        row_labels = [names.get(str(name), str(name)) for name in data["classes"]]
+    elif f"{figure}.row_values" in data:
+        row_labels = value_labels(data[f"{figure}.row_values"])
+    elif row_labels:
+        row_labels = row_labels * (rows // len(row_labels))
+    column_labels = None
+    if f"{figure}.ends" in data:  # the two images at the ends, and the way between them
+        shares = (f"{v:.2f}" for v in data[f"{figure}.values"])
+        column_labels = [words["start"], *shares, words["end"]]
+    elif f"{figure}.values" in data:
+        column_labels = value_labels(data[f"{figure}.values"])
+    return row_labels, column_labels
+
+
+def value_labels(values):
+    """Code values as labels, with the fewest decimals (one to three) that tell
+    neighbours apart."""
+    for decimals in (1, 2, 3):
+        labels = [f"{v:+.{decimals}f}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 if "snakemake" in globals():

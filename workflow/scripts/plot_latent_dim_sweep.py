@@ -1,5 +1,6 @@
-"""Per model: test MSE (and the ELBO where the kind has one) against latent_dim,
-mean ± std over the seeds that finished, with the PCA baseline as a line."""
+"""Per model: test MSE (and the ELBO and the importance-weighted log-likelihood
+where the kind has them) against latent_dim, mean ± std over the seeds that
+finished, with the PCA baseline as a line."""
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
@@ -21,8 +22,8 @@ def main(metrics_paths, pca_paths, output, model_name, settings, words, log=prin
         )
 
     panels = [panel("test_mse", [_nan(r["pca_mse"]) for r in rows])]
-    if any(r["elbo_mean"] is not None for r in rows):  # kinds with a likelihood
-        panels.append(panel("elbo"))
+    # the ELBO and the importance-weighted log-likelihood, for the kinds that have them
+    panels += [panel(m) for m in ("elbo", "iw_ll") if any(r[f"{m}_mean"] is not None for r in rows)]
     diverged = sum(r["diverged"] for r in rows)
     note = words["note"].format(n=diverged) if diverged else ""
     plots.metric_vs_latent_dim(

@@ -36,9 +36,10 @@ def main(data_path, output, run, settings, words, log=print):
             )
         )
         log(f"t-SNE of {count} codes")
+    names = words.get("classes", {})  # the report's language's, where the words have them
     plots.latent_scatter(
         panels,
-        list(data["classes"]),
+        [names.get(str(name), str(name)) for name in data["classes"]],
         output,
         title=plots.run_title(words, run, str(data["dataset"])),
         dpi=settings["dpi"],

@@ -1,5 +1,8 @@
 """Render results/report/index.html from the tables and figures."""
 
+import json
+
+import pandas as pd
 import yaml
 
 from aestudy.atomic_files import write_text
@@ -18,18 +21,36 @@ def main(
     template,
     style,
     text_path,
+    references_path,
     output,
     specs,
     datasets,
     settings,
+    run_json_paths=(),
+    history_paths=(),
+    config_files=(),
     log=print,
 ):
     """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
     figure, path); `sweep_paths`: {model: its latent-size sweep figure};
-    `roc_paths`: {dataset made for anomaly detection: its ROC figure}."""
+    `roc_paths`: {dataset made for anomaly detection: its ROC figure};
+    `run_json_paths`, `history_paths`: every run's metrics.json and history.csv,
+    in the same order."""
     runs = read_run_table(metrics_csv)
     with open(text_path, encoding="utf-8") as handle:
         text = yaml.safe_load(handle)
+    with open(references_path, encoding="utf-8") as handle:
+        references = yaml.safe_load(handle)
+    run_records = []
+    for path in run_json_paths:
+        with open(path, encoding="utf-8") as handle:
+            run_records.append(json.load(handle))
+    histories = {}
+    for record, path in zip(run_records, history_paths, strict=True):
+        table = pd.read_csv(path)
+        histories[(record["model"], record["latent_dim"], record["seed"])] = list(
+            table[["epoch", "train_loss", "test_loss"]].itertuples(index=False, name=None)
+        )
     html = render_report(
         summary=summarize(runs, read_pca(pca_paths)),
         runs=runs,
@@ -40,7 +61,11 @@ def main(
         sweep_paths=sweep_paths,
         roc_paths=roc_paths,
         settings=settings,
+        run_records=run_records,
+        histories=histories,
+        config_files=config_files,
         text=text,
+        references=references,
         template=template,
         style=style,
     )
@@ -67,6 +92,10 @@ if "snakemake" in globals():
         template=snakemake.input.template,
         style=snakemake.input.style,
         text_path=snakemake.input.text,
+        references_path=snakemake.input.references,
+        run_json_paths=list(snakemake.input.run_records),
+        history_paths=list(snakemake.input.histories),
+        config_files=snakemake.params.config_files,
         output=snakemake.output[0],
         specs=snakemake.params.specs,
         datasets=snakemake.params.datasets,

@@ -4,11 +4,18 @@ A job killed half-way leaves a hidden temporary file, never a truncated output.
 """
 
 import contextlib
+import errno
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from aestudy import StudyError
+
+# Below this many free bytes a failed write is taken for a full device: writers
+# such as torch.save report it as a stream error without an errno.
+NEARLY_FULL = 1 << 20
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -25,9 +32,27 @@ def atomic_path(path):
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as error:
+        _raise_if_full(error, path)
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _raise_if_full(error, path):
+    """One sentence instead of a traceback when the device has no space left."""
+    full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    if full or (free is not None and free < NEARLY_FULL):
+        left = "" if free is None else f" ({free:,} bytes free)"
+        raise StudyError(
+            f"could not write {path}: the device holding {path.parent} has no space left"
+            f"{left}; free some space and run the workflow again (nothing half-written was kept)."
+        ) from None
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ TABLES = {
     "compute": "results/tables/compute.csv",
 }
 REPORT = "results/report/index.html"
+REPORT_PDF = "results/report/report.pdf"  # printed from REPORT on request only
 
 
 class _Keep(dict):

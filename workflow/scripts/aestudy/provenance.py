@@ -50,3 +50,15 @@ def describe_run(spec, device_note, threads, started):
         started=started,
         finished=now(),
     )
+
+
+def git_dirty(folder=Path(__file__).parent):
+    """True when the checkout has changes not committed (files the index tracks,
+    or new files it does not ignore), None outside git."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=folder, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None

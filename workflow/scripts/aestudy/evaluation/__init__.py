@@ -1,9 +1,15 @@
-"""Evaluation: test-set metrics, anomaly detection by reconstruction error, the
-PCA baseline, and loading a trained run back.
+"""Evaluation: test-set metrics, how well the codes tell the classes apart,
+anomaly detection by reconstruction error, the PCA baseline, and loading a
+trained run back.
 
 This module stays free of PyTorch: the tables read its list of metrics."""
 
 from aestudy.kinds import metric_names
+
+# Every run: the test accuracy of a linear probe and of a 5-nearest-neighbour
+# classifier fitted on the codes of a seeded subset of the training images
+# (evaluation.probe_train_size of them); see evaluation/representation.py.
+REPRESENTATION_METRICS = ["probe_accuracy", "knn_accuracy"]
 
 # Runs on a dataset with normal classes (datasets.<name>.normal_classes): ROC AUC,
 # and precision, recall and F1 at the threshold mean + 3 std of the normal
@@ -18,4 +24,4 @@ ANOMALY_METRICS = [
 
 def all_metrics():
     """Every metric a run's metrics.json may hold, in table order."""
-    return [*metric_names(), *ANOMALY_METRICS]
+    return [*metric_names(), *REPRESENTATION_METRICS, *ANOMALY_METRICS]

@@ -39,6 +39,9 @@ GRID_FIGURES = (
     "traversal",
     "class_samples",
 )
+# The figures the report shows across its column (the others two to a row), which
+# may be drawn wider.
+WIDE_FIGURES = ("reconstructions", "interpolation", "samples", "manifold")
 # Settings that change only how a figure is drawn, not what its data holds:
 # changing one redraws that figure kind and leaves the figure data alone.
 DRAWING_SETTINGS = ("dpi", "log_scale", "tsne", "tsne_points", "bins")

@@ -7,8 +7,11 @@ arrays; image grids are composed by torchvision's make_grid and saved as the
 picture to show, with the rows and columns it holds.
 """
 
+import math
+
 import numpy as np
 import torch
+from torch.distributions import Normal
 from torchvision.utils import make_grid
 
 from aestudy.data.corruption import fixed_corruption
@@ -51,10 +54,34 @@ def grid(images, rows):
     return dict(picture=picture, rows=rows, columns=columns)
 
 
-def grid_rows(count):
-    """Rows for `count` images with no blank cell: the largest divisor of count that
-    is at most its square root (16 -> 4 x 4, 12 -> 3 x 4, a prime -> one row)."""
-    return max(d for d in range(1, int(count**0.5) + 1) if count % d == 0)
+MAX_COLUMNS = 8  # images a row of a figure holds, so that it stays readable in the page
+
+
+def blocks(groups):
+    """Rows of images in blocks of MAX_COLUMNS: each group ([N, C, H, W], e.g. the
+    originals and their reconstructions) gets a row in every block, in turn. The
+    last block's rows are filled out with white, the grid's padding colour."""
+    count = len(groups[0])
+    rows = [
+        group[start : start + MAX_COLUMNS]
+        for start in range(0, count, MAX_COLUMNS)
+        for group in groups
+    ]
+    width = min(count, MAX_COLUMNS)
+    padded = [torch.cat([r, torch.ones(width - len(r), *r.shape[1:])]) for r in rows]
+    return grid(torch.cat(padded), rows=len(rows))
+
+
+def sample_grid(count):
+    """(rows, columns) of a grid of about `count` samples with no blank cell, as near
+    a square as can be: count's divisors where they are not much wider than high
+    (16 -> 4 x 4, 10 -> 2 x 5), else ceil(sqrt(count)) columns and the rows that
+    take count, the last one filled by drawing a few samples more (7 -> 3 x 3)."""
+    square = math.isqrt(count - 1) + 1  # ceil(sqrt(count))
+    columns = next(c for c in range(square, count + 1) if count % c == 0)
+    if columns > 2 * square:
+        columns = square
+    return -(-count // columns), columns
 
 
 @computes("reconstructions")
@@ -62,7 +89,7 @@ def reconstructions(model, data, images, settings):
     count = settings["count"] if images.shape[1] == 1 else settings["count_color"]
     chosen = fixed_selection(count, len(images), settings["selection_seed"])
     recon = reconstruct(model, images[chosen], data["test_labels"][chosen])
-    return grid(torch.cat([images[chosen], recon]), rows=2)
+    return blocks([images[chosen], recon])
 
 
 @computes("latent_space")
@@ -78,36 +105,60 @@ def latent_space(model, data, images, settings):
 def interpolation(model, data, images, settings):
     chosen = fixed_selection(2 * settings["pairs"], len(images), settings["selection_seed"])
     ends, labels = images[chosen], data["test_labels"][chosen]
+    # each row: the first image, the decodes from its code to the second's, the second
     rows = [
-        interpolate(model, ends[i], ends[i + 1], settings["steps"], labels[i : i + 2])
+        torch.cat(
+            [
+                ends[i : i + 1],
+                interpolate(model, ends[i], ends[i + 1], settings["steps"], labels[i : i + 2]),
+                ends[i + 1 : i + 2],
+            ]
+        )
         for i in range(0, len(ends) - 1, 2)
     ]
-    return grid(torch.cat(rows), rows=len(rows))
+    return dict(
+        grid(torch.cat(rows), rows=len(rows)),
+        values=torch.linspace(0, 1, settings["steps"]).numpy(),
+        ends=np.bool_(True),
+    )
 
 
 @computes("samples")
 def samples(model, data, images, settings):
     mean, covariance = code_distribution(model, to_float(data["train_images"]))
-    drawn = sample(model, mean, covariance, settings["count"], settings["seed"])
-    return dict(grid(drawn, rows=grid_rows(len(drawn))), prior=np.bool_(has_prior(model)))
+    rows, columns = sample_grid(settings["count"])
+    drawn = sample(model, mean, covariance, rows * columns, settings["seed"])
+    return dict(grid(drawn, rows=rows), prior=np.bool_(has_prior(model)))
 
 
 @computes("manifold")
 def decoded_manifold(model, data, images, settings):
     """Latent size 2: a grid of normal quantiles; latent size 1: a traversal."""
     mean, covariance = code_distribution(model, to_float(data["train_images"]))
+    std = covariance.diagonal().sqrt()  # the labels: code values, not standard scores
     if len(mean) == 2:
         steps = settings["grid"]
-        return dict(grid(manifold(model, mean, covariance, steps), rows=steps), shape="grid")
+        quantiles = Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, steps))
+        return dict(
+            grid(manifold(model, mean, covariance, steps), rows=steps),
+            shape="grid",
+            values=(quantiles * std[0] + mean[0]).numpy(),  # z1, left to right
+            row_values=(quantiles.flip(0) * std[1] + mean[1]).numpy(),  # z2, top to bottom
+        )
     steps = settings["traversal_steps"]
-    return dict(grid(traversal(model, mean, covariance, steps), rows=1), shape="traversal")
+    values = torch.linspace(-3.0, 3.0, steps) * std[0] + mean[0]
+    return dict(
+        grid(traversal(model, mean, covariance, steps), rows=1),
+        shape="traversal",
+        values=values.numpy(),
+    )
 
 
 @computes("denoising")
 def denoising(model, data, images, settings):
     chosen = fixed_selection(settings["count"], len(images), settings["selection_seed"])
     noisy = fixed_corruption(images, settings["noise"])[chosen]
-    return grid(torch.cat([noisy, reconstruct(model, noisy), images[chosen]]), rows=3)
+    return blocks([noisy, reconstruct(model, noisy), images[chosen]])
 
 
 @computes("traversal")

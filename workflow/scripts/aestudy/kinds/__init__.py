@@ -47,6 +47,12 @@ class Kind:
     # from its prior), "class" (class_samples, from its prior given a class),
     # "fitted" (a Gaussian fitted to its codes), "none" (it needs a learned prior)
     generation: str = "fitted"
+    # the report's conclusions group kinds: "ae" (plain autoencoders), "vae",
+    # "regularised_ae" (denoising, contractive), "vae_variant" (conditional, VQ)
+    family: str = "ae"
+    # the reconstruction measure its loss optimises: "mse", or "bce" for a
+    # likelihood model, whose test MSE against PCA is then not like for like
+    trained_on: str = "mse"
 
     @property
     def model_module(self):

@@ -21,6 +21,8 @@ COMPARED = [
     "contractive_penalty",
     "denoised_psnr",
     "anomaly_auc",
+    "probe_accuracy",
+    "knn_accuracy",
 ]
 ANOMALY = [
     "anomaly_auc",
@@ -48,7 +50,7 @@ def comparison_table(summary, words):
     """Every (model, latent size) on its test set: the metrics it has, mean ± std."""
     rows = records(summary)
     headers = words["headers"]
-    present = [m for m in COMPARED if any(r[f"{m}_mean"] is not None for r in rows)]
+    present = [m for m in COMPARED if any(r.get(f"{m}_mean") is not None for r in rows)]
     table = pd.DataFrame(
         {
             **_identity(rows, headers),

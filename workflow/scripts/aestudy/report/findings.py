@@ -1,27 +1,106 @@
 """The report's statements of results, computed from the metrics.
 
 Nothing here is written in advance: every sentence is chosen and filled from the
-summary rows (mean ± std over the seeds that finished) and the run rows. The
-sentences themselves are in report/text/{language}.yaml under `findings`,
-passed in as `text`.
+summary rows (mean ± std over the seeds that finished), the run rows and the
+runs' loss histories. Two settings are told apart only when their mean ± std
+intervals do not overlap; with one seed there is no spread, and the sentence says
+so instead of naming a winner. The sentences themselves are in
+report/text/{language}.yaml under `findings`, passed in as `text`.
 """
 
+import math
+from statistics import median
+
+from aestudy.kinds import kind_of
+from aestudy.report.crossref import cite
 from aestudy.report.tables import mean_std, number
 
+# A run whose final test loss is this much above its lowest has begun to overfit
+# (a smaller rise is within the epoch-to-epoch noise of the smoke runs).
+OVERFITTING_RISE = 0.01
+# The order of the conclusions' subsections, after which comes the overall one.
+FAMILIES = ["ae", "vae", "regularised_ae", "vae_variant"]
 
-def model_findings(rows, text):
-    """Sentences about one model from its summary rows (one per latent size)."""
+
+def _value(row, key):
+    value = row.get(key)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def interval(row, metric):
+    """(low, high) of mean ± std, or None with one finished seed (no spread)."""
+    mean, std = _value(row, f"{metric}_mean"), _value(row, f"{metric}_std")
+    if mean is None or std is None:
+        return None
+    return mean - std, mean + std
+
+
+def compare(a, b, metric):
+    """-1 if a is clearly below b, +1 if clearly above, 0 if their intervals
+    overlap, None if either has one seed only."""
+    ia, ib = interval(a, metric), interval(b, metric)
+    if ia is None or ib is None:
+        return None
+    if ia[1] < ib[0]:
+        return -1
+    if ia[0] > ib[1]:
+        return 1
+    return 0
+
+
+def against_value(row, metric, value):
+    """The same against a number with no spread (PCA's MSE): -1, +1, 0 or None."""
+    span = interval(row, metric)
+    if span is None:
+        return None
+    return -1 if span[1] < value else 1 if span[0] > value else 0
+
+
+def finished_rows(rows):
+    return sorted(
+        (r for r in rows if _value(r, "test_mse_mean") is not None), key=lambda r: r["latent_dim"]
+    )
+
+
+def listing(items, text):
+    """'a', 'a and b', 'a, b and c' in the words of the report's language."""
+    items = [str(item) for item in items]
+    if len(items) <= 2:
+        return text["list_and"].join(items)
+    return text["list_and"].join([text["list_comma"].join(items[:-1]), items[-1]])
+
+
+def _sizes(rows, text):
+    return listing((r["latent_dim"] for r in rows), text)
+
+
+def model_findings(rows, text, histories=None):
+    """Sentences about one model from its summary rows (one per latent size) and
+    its runs' loss histories ({(latent size, seed): [(epoch, train, test)]})."""
     rows = sorted(rows, key=lambda r: r["latent_dim"])
     head = rows[0]
     names = dict(model=head["model"], kind=head["kind"], dataset=head["dataset"])
     sentences = [
         text["no_ok"].format(model=r["model"], z=r["latent_dim"], n=r["runs"])
         for r in rows
-        if r["test_mse_mean"] is None
+        if _value(r, "test_mse_mean") is None
     ]
-    finished = [r for r in rows if r["test_mse_mean"] is not None]
+    finished = finished_rows(rows)
     if not finished:
         return sentences
+    sentences.append(_best_size(finished, names, text))
+    if len(finished) >= 3:
+        sentences.append(_trend(finished, text))
+    sentences += _against_pca(finished, text)
+    sentences += _elbo(finished, text)
+    sentences += _active_units(finished, text)
+    sentences += _representation(finished, text)
+    if histories:
+        sentences.append(overfitting(head["model"], histories, text))
+    return sentences
+
+
+def _best_size(finished, names, text):
     best = min(finished, key=lambda r: r["test_mse_mean"])
     worst = max(finished, key=lambda r: r["test_mse_mean"])
     filled = dict(
@@ -32,39 +111,40 @@ def model_findings(rows, text):
         worst=worst["latent_dim"],
         worst_mse=mean_std(worst, "test_mse"),
     )
-    sentences.append(text["single" if len(finished) == 1 else "best"].format(**filled))
-    if len(finished) >= 3:
-        rise = next(
-            (
-                (a, b)
-                for a, b in zip(finished, finished[1:], strict=False)
-                if b["test_mse_mean"] > a["test_mse_mean"]
-            ),
-            None,
-        )
-        if rise is None:
-            sentences.append(
-                text["falls"].format(low=finished[0]["latent_dim"], high=finished[-1]["latent_dim"])
+    if len(finished) == 1:
+        return text["single"].format(**filled)
+    verdicts = [compare(best, r, "test_mse") for r in finished if r is not best]
+    if None in verdicts:
+        return text["best_one_seed"].format(**filled)
+    tied = [r for r in finished if r is best or compare(best, r, "test_mse") == 0]
+    if len(tied) == 1:
+        return text["best"].format(**filled)
+    return text["best_tied"].format(sizes=_sizes(tied, text), **filled)
+
+
+def _trend(finished, text):
+    """Falls, rises somewhere clearly, or no clear trend."""
+    means = [r["test_mse_mean"] for r in finished]
+    low, high = finished[0]["latent_dim"], finished[-1]["latent_dim"]
+    for a, b in zip(finished, finished[1:], strict=False):
+        if compare(b, a, "test_mse") == 1:
+            return text["rises"].format(
+                a=a["latent_dim"],
+                a_mse=mean_std(a, "test_mse"),
+                b=b["latent_dim"],
+                b_mse=mean_std(b, "test_mse"),
             )
-        else:
-            a, b = rise
-            sentences.append(
-                text["rises"].format(
-                    a=a["latent_dim"],
-                    a_mse=number(a["test_mse_mean"]),
-                    b=b["latent_dim"],
-                    b_mse=number(b["test_mse_mean"]),
-                )
-            )
-    sentences += _against_pca(finished, text)
-    sentences += _elbo(finished, text)  # for the kinds that report an ELBO
-    return sentences
+    if all(b < a for a, b in zip(means, means[1:], strict=False)):
+        return text["falls"].format(low=low, high=high)
+    return text["no_trend"].format(low=low, high=high)
 
 
 def _against_pca(rows, text):
-    better, worse = [], []
+    """Against PCA of the same size: better, worse or indistinguishable per size;
+    for a kind trained on another loss, said with that caveat first."""
+    groups = {"better": [], "worse": [], "tied": [], "one_seed": []}
     for row in rows:
-        pca = row["pca_mse"]
+        pca = _value(row, "pca_mse")
         if pca is None or pca <= 0:
             continue
         change = (row["test_mse_mean"] - pca) / pca * 100
@@ -72,25 +152,31 @@ def _against_pca(rows, text):
             z=row["latent_dim"],
             sign="+" if change > 0 else "−",
             pct=abs(change),
-            mse=number(row["test_mse_mean"]),
+            mse=mean_std(row, "test_mse"),
             pca=number(pca),
         )
-        (worse if change > 0 else better).append(case)
+        verdict = against_value(row, "test_mse", pca)
+        key = {-1: "better", 1: "worse", 0: "tied", None: "one_seed"}[verdict]
+        groups[key].append(case)
+    if not any(groups.values()):
+        return []
     model = rows[0]["model"]
-    joined = text["list_and"].join
-    if better and worse:
-        return [text["pca_mixed"].format(model=model, better=joined(better), worse=joined(worse))]
-    if better:
-        return [text["pca_all_better"].format(model=model, cases=joined(better))]
-    if worse:
-        return [text["pca_all_worse"].format(model=model, cases=joined(worse))]
-    return []
+    parts = [
+        text[f"pca_{key}"].format(cases=listing(cases, text))
+        for key, cases in groups.items()
+        if cases
+    ]
+    sentence = text["pca"].format(model=model, parts=text["list_parts"].join(parts))
+    kind = kind_of(rows[0]["kind"])
+    if kind.trained_on != "mse":
+        return [text["pca_other_loss"].format(model=model), sentence]
+    return [sentence]
 
 
 def _elbo(rows, text):
     out = []
     for row in rows:
-        if row["elbo_mean"] is None:
+        if _value(row, "elbo_mean") is None:
             continue
         out.append(
             text["elbo"].format(
@@ -107,6 +193,72 @@ def _elbo(rows, text):
     return out
 
 
+def _active_units(rows, text):
+    """Posterior collapse: the latent dimensions whose posterior stays at the prior."""
+    out = []
+    for row in rows:
+        active = _value(row, "active_units_mean")
+        if active is None:
+            continue
+        z = row["latent_dim"]
+        filled = dict(model=row["model"], z=z, active=f"{active:.1f}".rstrip("0").rstrip("."))
+        if active < 0.5:
+            out.append(text["collapse_full"].format(**filled))
+        elif active < z - 0.5:
+            out.append(text["collapse_partial"].format(collapsed=f"{z - active:.1f}", **filled))
+        else:
+            out.append(text["collapse_none"].format(**filled))
+    return out
+
+
+def _representation(rows, text):
+    """Linear-probe and k-NN accuracy of the codes, per latent size."""
+    shown = [r for r in rows if _value(r, "probe_accuracy_mean") is not None]
+    if not shown:
+        return []
+    probe = listing(
+        (
+            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, "probe_accuracy"))
+            for r in shown
+        ),
+        text,
+    )
+    knn = listing(
+        (
+            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, "knn_accuracy"))
+            for r in shown
+        ),
+        text,
+    )
+    return [text["representation"].format(model=shown[0]["model"], probe=probe, knn=knn)]
+
+
+def overfitting(model, histories, text):
+    """How many runs ended with their test loss above its lowest, and the median
+    gap between the final test and train losses."""
+    rose, gaps = 0, []
+    for history in histories.values():
+        tests = [test for _, _, test in history]
+        if not tests or not all(math.isfinite(t) for t in tests):
+            continue
+        final_train, final_test = history[-1][1], history[-1][2]
+        if final_test > min(tests) * (1 + OVERFITTING_RISE):
+            rose += 1
+        if final_train:
+            gaps.append((final_test - final_train) / abs(final_train) * 100)
+    if not gaps:
+        return text["no_history"].format(model=model)
+    gap = median(gaps)
+    filled = dict(
+        model=model,
+        rose=rose,
+        n=len(gaps),
+        rise=f"{OVERFITTING_RISE:.0%}",
+        gap=f"{'+' if gap >= 0 else '−'}{abs(gap):.1f} %",
+    )
+    return text["overfit" if rose else "no_overfit"].format(**filled)
+
+
 def divergence_findings(runs, text):
     diverged = [r for r in runs if r["status"] == "diverged"]
     if not diverged:
@@ -119,37 +271,143 @@ def divergence_findings(runs, text):
     ]
 
 
-def conclusions(summary, runs, text):
-    out = []
-    models = {}
+def conclusions(summary, runs, specs, datasets, text, short_epochs):
+    """Section 5: a subsection per family of kinds in the study (findings and
+    limitations), then the overall one. Returns [(family, findings, limitations)]."""
+    by_model = {}
     for row in summary:
-        models.setdefault(row["model"], []).append(row)
-    wins = total = 0
-    for model, rows in models.items():
-        finished = [r for r in rows if r["test_mse_mean"] is not None]
-        if not finished:
+        by_model.setdefault(row["model"], []).append(row)
+    sections = []
+    for family in FAMILIES:
+        models = [m for m in by_model if kind_of(specs[m]).family == family]
+        if not models:
             continue
-        best = min(finished, key=lambda r: r["test_mse_mean"])
+        found, limits = [], []
+        for model in models:
+            found += _model_conclusion(model, by_model[model], text)
+        limits += _limitations(models, by_model, specs, datasets, text, short_epochs)
+        sections.append((family, found, limits))
+    sections.append(("overall", *_overall(by_model, specs, runs, text)))
+    return sections
+
+
+def _model_conclusion(model, rows, text):
+    finished = finished_rows(rows)
+    if not finished:
+        return [text["conclude_none"].format(model=model)]
+    best = min(finished, key=lambda r: r["test_mse_mean"])
+    tied = [r for r in finished if r is best or compare(best, r, "test_mse") == 0]
+    one_seed = any(interval(r, "test_mse") is None for r in finished)
+    filled = dict(model=model, best=best["latent_dim"], best_mse=mean_std(best, "test_mse"))
+    if len(finished) == 1:
+        out = [text["conclude_single"].format(**filled)]
+    elif one_seed:
+        out = [text["conclude_one_seed"].format(**filled)]
+    elif len(tied) > 1:
+        out = [text["conclude_tied"].format(sizes=_sizes(tied, text), **filled)]
+    else:
+        out = [text["conclude_best"].format(**filled)]
+    with_elbo = [r for r in finished if _value(r, "elbo_mean") is not None]
+    if with_elbo:
+        top = max(with_elbo, key=lambda r: r["elbo_mean"])
         out.append(
-            text["conclude_best"].format(
-                model=model, best=best["latent_dim"], best_mse=mean_std(best, "test_mse")
+            text["conclude_vae"].format(
+                model=model, elbo=mean_std(top, "elbo"), z=top["latent_dim"]
             )
         )
-        with_elbo = [r for r in finished if r["elbo_mean"] is not None]
-        if with_elbo:  # a kind with a likelihood: its best ELBO
-            top = max(with_elbo, key=lambda r: r["elbo_mean"])
-            out.append(
-                text["conclude_vae"].format(
-                    model=model, elbo=mean_std(top, "elbo"), z=top["latent_dim"]
-                )
+        out += _active_units([top], text)
+    probed = [r for r in finished if _value(r, "probe_accuracy_mean") is not None]
+    if probed:
+        top = max(probed, key=lambda r: r["probe_accuracy_mean"])
+        out.append(
+            text["conclude_probe"].format(
+                model=model, z=top["latent_dim"], acc=mean_std(top, "probe_accuracy")
             )
-        else:
-            compared = [r for r in finished if r["pca_mse"] is not None]
-            total += len(compared)
-            wins += sum(r["test_mse_mean"] < r["pca_mse"] for r in compared)
-    if total:
-        out.append(text["conclude_pca"].format(wins=wins, total=total))
-    diverged = sum(r["status"] == "diverged" for r in runs)
-    if diverged:
-        out.append(text["conclude_diverged"].format(n=diverged, total=len(runs)))
+        )
     return out
+
+
+def _limitations(models, by_model, specs, datasets, text, short_epochs):
+    """The caveats a reader should weigh, from the study's own settings."""
+    out = []
+
+    def joined(items):
+        return listing(items, text)
+
+    one_seed = [m for m in models if max(r["runs"] - r["diverged"] for r in by_model[m]) < 2]
+    if one_seed:
+        out.append(text["limit_one_seed"].format(models=joined(one_seed)))
+    short = [m for m in models if specs[m]["epochs"] < short_epochs]
+    if short:
+        epochs = joined(sorted({str(specs[m]["epochs"]) for m in short}))
+        out.append(text["limit_short"].format(models=joined(short), epochs=epochs))
+    data = {}
+    for m in models:
+        data.setdefault(specs[m]["dataset"], []).append(m)
+    if len(data) > 1:
+        cases = joined(
+            text["limit_data_case"].format(models=joined(ms), dataset=d) for d, ms in data.items()
+        )
+        out.append(text["limit_data"].format(cases=cases))
+    other_loss = [m for m in models if kind_of(specs[m]).trained_on != "mse"]
+    if other_loss:
+        out.append(text["limit_loss"].format(models=joined(other_loss)))
+    diverged = sum(r["diverged"] for m in models for r in by_model[m])
+    if diverged:
+        total = sum(r["runs"] for m in models for r in by_model[m])
+        out.append(text["limit_diverged"].format(n=diverged, total=total))
+    return out
+
+
+def _overall(by_model, specs, runs, text):
+    """Across families: PCA, representation quality, divergence."""
+    counts = {-1: 0, 0: 0, 1: 0, None: 0}
+    left_out = []
+    for model, rows in by_model.items():
+        if kind_of(specs[model]).trained_on != "mse":
+            left_out.append(model)
+            continue
+        for row in finished_rows(rows):
+            pca = _value(row, "pca_mse")
+            if pca:
+                counts[against_value(row, "test_mse", pca)] += 1
+    found = []
+    total = sum(counts.values())
+    if total:
+        found.append(
+            text["conclude_pca"].format(
+                wins=counts[-1],
+                tied=counts[0],
+                losses=counts[1],
+                one_seed=counts[None],
+                total=total,
+            )
+        )
+    limits = []
+    if left_out:
+        limits.append(text["limit_pca_left_out"].format(models=listing(left_out, text)))
+    by_dataset = {}
+    for rows in by_model.values():
+        for row in finished_rows(rows):
+            if _value(row, "probe_accuracy_mean") is not None:
+                by_dataset.setdefault(row["dataset"], []).append(row)
+    for dataset, rows in by_dataset.items():
+        top = max(rows, key=lambda r: r["probe_accuracy_mean"])
+        tied = [r for r in rows if r is not top and compare(top, r, "probe_accuracy") in (0, None)]
+        found.append(
+            text["conclude_probe_best" if not tied else "conclude_probe_tied"].format(
+                dataset=dataset,
+                model=top["model"],
+                z=top["latent_dim"],
+                acc=mean_std(top, "probe_accuracy"),
+                n=len(tied),
+                cite=cite("alain2016"),
+            )
+        )
+    diverged = sum(r["status"] == "diverged" for r in runs)
+    found.append(
+        text["conclude_diverged" if diverged else "conclude_none_diverged"].format(
+            n=diverged, total=len(runs)
+        )
+    )
+    return found, limits

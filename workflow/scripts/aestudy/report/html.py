@@ -7,33 +7,73 @@ computed from the metrics.
 """
 
 import base64
+import io
+import string
 from pathlib import Path
 
 import jinja2
+from PIL import Image
 
 from aestudy.data.formats import IMAGE_SHAPES
-from aestudy.figures import ANOMALY_FIGURES
-from aestudy.kinds import build_model, count_parameters, kind_of
-from aestudy.report import downstream, findings
-from aestudy.report.model_summary import layer_table
+from aestudy.figures import ANOMALY_FIGURES, WIDE_FIGURES
+from aestudy.kinds import build_model, kind_of
+from aestudy.report import crossref, downstream, findings
+from aestudy.report.crossref import refer
+from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
+from aestudy.report.model_summary import layer_table_per_size
 from aestudy.report.tables import compute_by_model, records, summary_display
 
-WIDE_FIGURES = {"reconstructions", "interpolation", "samples", "manifold"}  # image grids
 # The model settings the report lists, in order, where a model has them.
 SETTINGS = ["epochs", "batch_size", "optimizer", "lr", "weight_decay", "beta"]
 
 
 def data_uri(path):
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    """The figure as a data URI: its PNG, or the same pixels as lossless WebP when
+    that is smaller (about a fifth smaller for most figures, nothing lost)."""
+    png = Path(path).read_bytes()
+    image = Image.open(io.BytesIO(png))
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    webp = io.BytesIO()
+    image.save(webp, "WEBP", lossless=True, quality=100, method=4)
+    kind, data = ("webp", webp.getvalue()) if webp.tell() < len(png) else ("png", png)
+    return f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
 
 
-def model_section(name, spec, datasets, summary_rows, runs, run_figures, sweep_path, text):
+def _figure_list(targets, text):
+    """'Figure 3', 'Figures 3 and 4' or 'Figures 3, 4 and 5' as references."""
+    return findings.listing([refer(t) for t in targets], text["findings"])
+
+
+def _architecture(name, spec, image_shape, dims, text):
+    """The layer table of every latent size of a model, heads named by their role."""
+    rows = layer_table_per_size(lambda z: build_model(spec, image_shape, z), image_shape, dims)
+    roles = text["layer_roles"]
+    return dict(
+        id=f"tab-architecture-{name}",
+        dims=dims,
+        rows=[
+            (
+                text["layer_with_role"].format(layer=layer, role=roles[attribute])
+                if attribute in roles
+                else layer,
+                shapes,
+                [f"{params[z]:,}" for z in dims],
+            )
+            for layer, attribute, shapes, params in rows
+        ],
+        totals=[f"{sum(params[z] for *_, params in rows):,}" for z in dims],
+    )
+
+
+def model_section(
+    name, spec, datasets, summary_rows, runs, run_figures, sweep_path, text, histories
+):
     """One model's part of sections 3 and 4. `run_figures` lists the model's per-run
-    figures as dicts: latent_dim, seed, figure, path."""
+    figures as dicts: latent_dim, seed, figure, path; `histories` its runs' loss
+    histories by (latent size, seed)."""
     image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
     dims = sorted(spec["latent_dims"])
-    layers = layer_table(build_model(spec, image_shape, dims[0]), image_shape)
-    sizes = [f"z = {z}: {count_parameters(build_model(spec, image_shape, z)):,}" for z in dims]
     devices = sorted({r["device"] for r in runs if r["model"] == name})
     names = text["setting_names"]
     settings = [
@@ -56,29 +96,58 @@ def model_section(name, spec, datasets, summary_rows, runs, run_figures, sweep_p
                 for f in run_figures
                 if (f["latent_dim"], f["seed"]) == (z, seed)
             }
-            figures = [
+            panels = [
                 dict(
+                    letter=letter,
                     name=text["figure_names"][figure],
                     caption=text["captions"][figure],
                     src=data_uri(drawn[figure]),
                     wide=figure in WIDE_FIGURES,
                 )
-                for figure in order
-                if figure in drawn
+                for letter, figure in zip(
+                    string.ascii_lowercase, [f for f in order if f in drawn], strict=False
+                )
             ]
-            groups.append(dict(heading=text["figures_of"].format(z=z, seed=seed), figures=figures))
+            groups.append(
+                dict(
+                    id=f"fig-{name}-z{z}-seed{seed}",
+                    heading=text["figures_of"].format(model=name, z=z, seed=seed),
+                    figures=panels,
+                )
+            )
         if groups:
-            run_groups.append(dict(first=groups[0], others=groups[1:]))
+            run_groups.append(
+                dict(
+                    first=groups[0],
+                    others=groups[1:],
+                    others_refs=_figure_list([g["id"] for g in groups[1:]], text)
+                    if groups[1:]
+                    else "",
+                )
+            )
+    architecture = _architecture(name, spec, image_shape, dims, text)
+    sweep_id = f"fig-sweep-{name}"
+    run_ids = [g["first"]["id"] for g in run_groups]
     return dict(
         name=name,
         kind_name=text["kind_names"][spec["kind"]],
-        layers=[(layer, shape, f"{params:,}") for layer, shape, params in layers],
-        total_params=f"{sum(p for _, _, p in layers):,}",
-        latent_dim=dims[0],
-        params_per_size=text["params_per_size"].format(sizes="; ".join(sizes)),
+        architecture=architecture,
+        settings_id=f"tab-settings-{name}",
+        intro=text["s3_model_text"].format(
+            model=name,
+            architecture=refer(architecture["id"]),
+            settings=refer(f"tab-settings-{name}"),
+            cite=text["kind_citations"].get(spec["kind"], ""),
+        ),
         settings=settings,
-        findings=findings.model_findings(summary_rows, text["findings"]),
+        findings_intro=text["s4_model_text"].format(
+            model=name,
+            sweep=refer(sweep_id),
+            runs=_figure_list(run_ids, text) if run_ids else "–",
+        ),
+        findings=findings.model_findings(summary_rows, text["findings"], histories),
         sweep=dict(
+            id=sweep_id,
             name=text["figure_names"]["latent_dim_sweep"],
             caption=text["captions"]["latent_dim_sweep"],
             src=data_uri(sweep_path),
@@ -113,31 +182,42 @@ def downstream_section(summary, specs, roc_paths, run_figures, text):
     generation."""
     words = text["downstream"]
     shown, without = downstream.generation_gallery(specs, run_figures)
+    rocs = [
+        dict(
+            id=f"fig-roc-{dataset}",
+            name=text["figure_names"]["roc"],
+            caption=text["captions"]["roc"],
+            dataset=dataset,
+            src=data_uri(path),
+        )
+        for dataset, path in roc_paths.items()
+    ]
     return dict(
         generation=[
             dict(
+                letter=letter,
                 name=text["figure_names"][figure],
                 model=model,
                 heading=words["generation_of"].format(model=model, latent_dim=latent_dim),
                 src=data_uri(path),
             )
-            for model, figure, latent_dim, path in shown
+            for letter, (model, figure, latent_dim, path) in zip(
+                string.ascii_lowercase, shown, strict=False
+            )
         ],
+        generation_intro=words["generation_shown"].format(figure=refer("fig-generation"))
+        if shown
+        else "",
         no_prior=[words["no_prior"].format(model=model) for model in without],
         comparison=downstream.comparison_table(summary, words),
         denoising=downstream.denoising_table(summary, words),
         denoising_findings=downstream.denoising_findings(summary, specs, words),
         anomaly=downstream.anomaly_table(summary, words),
         anomaly_findings=downstream.anomaly_findings(summary, words),
-        rocs=[
-            dict(
-                name=text["figure_names"]["roc"],
-                caption=text["captions"]["roc"],
-                dataset=dataset,
-                src=data_uri(path),
-            )
-            for dataset, path in roc_paths.items()
-        ],
+        rocs=rocs,
+        roc_intro=words["roc_shown"].format(figures=_figure_list([f["id"] for f in rocs], text))
+        if rocs
+        else "",
     )
 
 
@@ -153,25 +233,33 @@ def render_report(
     roc_paths,
     settings,
     text,
+    references,
     template,
     style,
+    run_records=(),
+    histories=None,
+    config_files=(),
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
     latent_dim, seed, figure, path); `sweep_paths`: each model's sweep figure;
     `roc_paths`: {dataset: its ROC figure}, for the datasets made for anomaly
-    detection; `text`: the words of the report's language; `template`, `style`:
-    their files."""
-    run_records = records(runs)
+    detection; `text`: the words of the report's language; `references`: {key:
+    entry} in the list's order; `run_records`: every run's metrics.json;
+    `histories`: {(model, latent size, seed): [(epoch, train loss, test loss)]};
+    `template`, `style`: their files."""
+    run_records_table = records(runs)
+    histories = histories or {}
     sections = [
         model_section(
             name,
             spec,
             datasets,
             records(summary[summary["model"] == name]),
-            run_records,
+            run_records_table,
             [f for f in run_figures if f["model"] == name],
             sweep_paths[name],
             text,
+            {(z, seed): h for (m, z, seed), h in histories.items() if m == name},
         )
         for name, spec in specs.items()
     ]
@@ -181,18 +269,33 @@ def render_report(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    return environment.get_template(template.name).render(
+    words = text["findings"]
+    conclusions = [
+        dict(
+            heading=text["conclusion_headings"][family],
+            findings=found,
+            limitations=limits,
+        )
+        for family, found, limits in findings.conclusions(
+            records(summary), run_records_table, specs, datasets, words, SHORT_TRAINING_EPOCHS
+        )
+    ]
+    html = environment.get_template(template.name).render(
         lang="zh-CN" if settings["language"] == "zh" else "en",
         t=text,
         title=settings["title"] or text["default_title"],
         info=settings,
         style=Path(style).read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
+        framing=study_framing(
+            list(run_records), compute, list(config_files), specs, datasets, text["framing"]
+        ),
         summary_table=summary_table(summary, text),
         compute_table=compute_table(compute, text),
-        divergence=findings.divergence_findings(run_records, text["findings"]),
+        divergence=findings.divergence_findings(run_records_table, words),
         models=sections,
         downstream=downstream_section(summary, specs, roc_paths, run_figures, text),
-        conclusions=findings.conclusions(records(summary), run_records, text["findings"]),
-        references=text["reference_list"],
+        conclusions=conclusions,
+        references=list(references.items()),
     )
+    return crossref.resolve(html, list(references), text["numbering"])

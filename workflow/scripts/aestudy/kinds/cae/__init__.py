@@ -8,4 +8,5 @@ KIND = Kind(
     name="cae",
     # per test image: ||J_f(x)||_F^2, beside the MSE
     metrics=("contractive_penalty",),
+    family="regularised_ae",
 )

@@ -6,4 +6,9 @@ from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
 from aestudy.kinds.cnn_ae import check_latent_dim
 
-KIND = Kind(name="cnn_dae", figures=(*RUN_FIGURES, "denoising"), check_latent_dim=check_latent_dim)
+KIND = Kind(
+    name="cnn_dae",
+    figures=(*RUN_FIGURES, "denoising"),
+    check_latent_dim=check_latent_dim,
+    family="regularised_ae",
+)

@@ -25,4 +25,6 @@ KIND = Kind(
     manifold=False,  # a decoded grid would need a class too
     check_classes=check_classes,
     generation="class",
+    family="vae_variant",
+    trained_on="bce",
 )

@@ -5,4 +5,4 @@ reconstruct the clean image from a corrupted one (Gaussian noise clipped to
 from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
 
-KIND = Kind(name="dae", figures=(*RUN_FIGURES, "denoising"))
+KIND = Kind(name="dae", figures=(*RUN_FIGURES, "denoising"), family="regularised_ae")

@@ -12,4 +12,6 @@ KIND = Kind(
     metrics=("elbo", "elbo_reconstruction", "kl", "iw_ll", "active_units"),
     figures=(*RUN_FIGURES, "traversal", "kl_per_dimension"),
     generation="prior",
+    family="vae",
+    trained_on="bce",
 )

@@ -21,4 +21,5 @@ KIND = Kind(
     manifold=False,
     check_latent_dim=check_latent_dim,
     generation="none",
+    family="vae_variant",
 )

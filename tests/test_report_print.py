@@ -1,0 +1,152 @@
+"""The report on a narrow screen and on paper: no sideways scrolling of the page at
+a small laptop's and a phone's width, and the PDF that `report_pdf` prints (A4,
+"page / pages" on every page, every figure, the folded seed galleries too)."""
+
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from aestudy import StudyError
+from conftest import snakemake
+
+A4 = (595.28, 841.89)  # points
+PDF = "results/report/report.pdf"
+
+
+def page_overflow(html_path, width):
+    """How many CSS pixels the page is wider than a `width`-pixel window, with every
+    <details> open; and how many <details> stayed closed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.wait_for_timeout(200)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        closed = page.evaluate("document.querySelectorAll('details:not([open])').length")
+        browser.close()
+    return overflow, closed
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+@pytest.mark.parametrize("width", [800, 390])
+def test_report_does_not_scroll_sideways(smoke_study, width):
+    html = smoke_study[0] / "results/report/index.html"
+    overflow, closed = page_overflow(html, width)
+    assert closed == 0
+    assert overflow <= 0, (
+        f"at {width} px the page is {overflow} px wider than the window: something "
+        "(a figure, a table, a gallery column) does not shrink to the screen"
+    )
+
+
+def image_draws(page):
+    """How many times the page's content draws an image (the `Do` operator on an
+    image XObject), inside form XObjects too."""
+    from pypdf.generic import ContentStream
+
+    def count(content, resources, pdf):
+        objects = (resources or {}).get("/XObject", {})
+        found = 0
+        for operands, operator in ContentStream(content, pdf).operations:
+            if operator != b"Do" or operands[0] not in objects:
+                continue
+            target = objects[operands[0]].get_object()
+            if target["/Subtype"] == "/Image":
+                found += 1
+            elif target["/Subtype"] == "/Form":
+                found += count(target, target.get("/Resources", resources), pdf)
+        return found
+
+    return count(page.get_contents(), page.get("/Resources"), page.pdf)
+
+
+@pytest.fixture(scope="module")
+def printed_report(smoke_study):
+    """The finished smoke study's report printed by `report_pdf`: (pdf reader, html,
+    the rules that ran)."""
+    from pypdf import PdfReader
+
+    workdir = smoke_study[0]
+    # The target goes before --configfile, which takes every word after it.
+    process = snakemake(workdir, PDF, "--cores", "1", "--configfile", "config/smoke.yaml")
+    ran = [
+        line.split("rule ")[1].rstrip(":")
+        for line in process.stderr.splitlines()
+        if line.startswith(("rule ", "localrule "))
+    ]
+    html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
+    return PdfReader(workdir / PDF), html, ran
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+def test_pdf_is_printed_from_the_finished_report_alone(printed_report):
+    _, _, ran = printed_report
+    assert ran == ["report_pdf"]
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+def test_pdf_pages_are_numbered_a4(printed_report):
+    pdf, _, _ = printed_report
+    pages = len(pdf.pages)
+    assert pages > 1
+    for number, page in enumerate(pdf.pages, start=1):
+        size = (float(page.mediabox.width), float(page.mediabox.height))
+        assert size == pytest.approx(A4, abs=1), f"page {number} is {size} pt, not A4"
+        text = page.extract_text()
+        # "1 / 9" must not pass as part of "11 / 9" or "1 / 90".
+        assert re.search(rf"(?<!\d){number} / {pages}(?!\d)", text), (
+            f"page {number} does not say '{number} / {pages}'; its text ends {text[-80:]!r}"
+        )
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+def test_pdf_shows_every_figure_of_the_report(printed_report):
+    pdf, html, _ = printed_report
+    # The seed galleries folded away on screen are in the count: they must print open.
+    assert "<details" in html
+    figures = html.count("<img")
+    drawn = sum(image_draws(page) for page in pdf.pages)
+    assert drawn >= figures > 0, f"the PDF draws {drawn} images, the report has {figures}"
+
+
+def test_printing_without_chromium_says_how_to_install_it(tmp_path, monkeypatch):
+    import print_report
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    (tmp_path / "index.html").write_text("<p>report</p>")
+    with pytest.raises(StudyError, match=r"apt-get install chromium"):
+        print_report.main(tmp_path / "index.html", tmp_path / "report.pdf")
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_a_failed_print_leaves_no_pdf_behind(tmp_path, monkeypatch):
+    import print_report
+
+    # A stand-in browser that fails after writing half a file.
+    fake = tmp_path / "bin" / "chromium"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        'for a; do case "$a" in --print-to-pdf=*) printf half > "${a#*=}";; esac; done\n'
+        "echo 'cannot print' >&2; exit 3\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    out = tmp_path / "out"
+    (tmp_path / "index.html").write_text("<p>report</p>")
+    with pytest.raises(StudyError, match=r"exit status 3\): cannot print"):
+        print_report.main(tmp_path / "index.html", out / "report.pdf")
+    assert list(out.iterdir()) == []
