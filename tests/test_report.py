@@ -438,6 +438,12 @@ def browser_check(html_path, screenshot):
         images = page.evaluate(
             "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])"
         )
+        # figures scaled below half their drawn width (their text would be unreadable)
+        shrunk = page.evaluate(
+            """Array.from(document.images)
+                 .filter(i => i.naturalWidth > 2 * i.getBoundingClientRect().width)
+                 .map(i => [i.alt, i.naturalWidth, i.getBoundingClientRect().width])"""
+        )
         # links to a figure, table or reference that is not there, and numbered
         # figures, tables and references that nothing links to
         unlinked = page.evaluate(
@@ -455,7 +461,7 @@ def browser_check(html_path, screenshot):
         browser.close()
     outside = [u for u in requests if not u.startswith(("file:", "data:"))]
     broken = [alt for complete, width, alt in images if not (complete and width > 0)]
-    return images, broken, outside, unlinked
+    return images, broken, outside, unlinked, shrunk
 
 
 @pytest.mark.workflow
@@ -464,7 +470,9 @@ def browser_check(html_path, screenshot):
 def test_report_opens_in_chromium_from_disk(smoke_study, request, language):
     workdir = smoke_study[0] if language == "en" else request.getfixturevalue("chinese_report")[0]
     page = workdir / "results/report/index.html"
-    images, broken, outside, unlinked = browser_check(page, ARTIFACTS / f"report-{language}.png")
+    images, broken, outside, unlinked, shrunk = browser_check(
+        page, ARTIFACTS / f"report-{language}.png"
+    )
     html = page.read_text(encoding="utf-8")
     pngs = list((workdir / "results/figures").rglob("*.png"))
     assert len(images) == len(pngs) + shown_twice(html) and shown_twice(html) > 0
@@ -472,4 +480,5 @@ def test_report_opens_in_chromium_from_disk(smoke_study, request, language):
     assert outside == []
     dangling, never_referred_to, numbered = unlinked
     assert dangling == [] and never_referred_to == [] and numbered > RUN_COUNT
+    assert shrunk == []
     assert (ARTIFACTS / f"report-{language}.png").stat().st_size > 10_000
