@@ -407,7 +407,7 @@ def test_chinese_report_uses_chinese_punctuation(chinese_report):
     )
     assert ascii_marks == [], f"ASCII punctuation beside Chinese text: {ascii_marks[:10]}"
     # no space between a Chinese character and a number (not a name like cifar10)
-    number = r"(?<![A-Za-z0-9_.])[-+−]?\d+(?:\.\d+)?%?"
+    number = r"(?<![A-Za-z0-9_.])[-+−]?\d+(?:\.\d+)?%?(?![A-Za-z0-9_])"  # not a hash
     spaced = re.findall(rf"[{CJK}] {number}|{number} [{CJK}]", text)
     assert spaced == [], f"spaces between Chinese and numbers: {spaced[:10]}"
     assert "，" in text and "：" in text and "图1" in text
