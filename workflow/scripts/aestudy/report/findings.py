@@ -362,6 +362,7 @@ def _limitations(models, by_model, specs, datasets, text, short_epochs):
 def _overall(by_model, specs, runs, text):
     """Across families: PCA, representation quality, divergence."""
     counts = {-1: 0, 0: 0, 1: 0, None: 0}
+    one_seed_lower = 0  # of the one-seed settings: those whose MSE is below PCA's
     left_out = []
     for model, rows in by_model.items():
         if kind_of(specs[model]).trained_on != "mse":
@@ -370,7 +371,9 @@ def _overall(by_model, specs, runs, text):
         for row in finished_rows(rows):
             pca = _value(row, "pca_mse")
             if pca:
-                counts[against_value(row, "test_mse", pca)] += 1
+                verdict = against_value(row, "test_mse", pca)
+                counts[verdict] += 1
+                one_seed_lower += verdict is None and row["test_mse_mean"] < pca
     found = []
     total = sum(counts.values())
     if total:
@@ -380,6 +383,7 @@ def _overall(by_model, specs, runs, text):
                 tied=counts[0],
                 losses=counts[1],
                 one_seed=counts[None],
+                lower=one_seed_lower,
                 total=total,
             )
         )
