@@ -100,8 +100,21 @@ def model_findings(rows, text, histories=None):
     return sentences
 
 
-def _best_size(finished, names, text):
+def rank_sizes(finished):
+    """How the latent sizes of one model compare on the test MSE: (verdict, best,
+    the sizes tied with it). The verdict is "single" (one size), "one_seed" (no
+    spread to judge by), "tied" or "best"."""
     best = min(finished, key=lambda r: r["test_mse_mean"])
+    tied = [r for r in finished if r is best or compare(best, r, "test_mse") == 0]
+    if len(finished) == 1:
+        return "single", best, tied
+    if any(compare(best, r, "test_mse") is None for r in finished if r is not best):
+        return "one_seed", best, tied
+    return ("tied" if len(tied) > 1 else "best"), best, tied
+
+
+def _best_size(finished, names, text):
+    verdict, best, tied = rank_sizes(finished)
     worst = max(finished, key=lambda r: r["test_mse_mean"])
     filled = dict(
         names,
@@ -110,16 +123,10 @@ def _best_size(finished, names, text):
         n=best["runs"] - best["diverged"],
         worst=worst["latent_dim"],
         worst_mse=mean_std(worst, "test_mse"),
+        sizes=_sizes(tied, text),
     )
-    if len(finished) == 1:
-        return text["single"].format(**filled)
-    verdicts = [compare(best, r, "test_mse") for r in finished if r is not best]
-    if None in verdicts:
-        return text["best_one_seed"].format(**filled)
-    tied = [r for r in finished if r is best or compare(best, r, "test_mse") == 0]
-    if len(tied) == 1:
-        return text["best"].format(**filled)
-    return text["best_tied"].format(sizes=_sizes(tied, text), **filled)
+    key = {"single": "single", "one_seed": "best_one_seed", "tied": "best_tied", "best": "best"}
+    return text[key[verdict]].format(**filled)
 
 
 def _trend(finished, text):
@@ -216,20 +223,14 @@ def _representation(rows, text):
     shown = [r for r in rows if _value(r, "probe_accuracy_mean") is not None]
     if not shown:
         return []
-    probe = listing(
-        (
-            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, "probe_accuracy"))
-            for r in shown
-        ),
-        text,
-    )
-    knn = listing(
-        (
-            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, "knn_accuracy"))
-            for r in shown
-        ),
-        text,
-    )
+
+    def per_size(metric):
+        cases = (
+            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, metric)) for r in shown
+        )
+        return listing(cases, text)
+
+    probe, knn = per_size("probe_accuracy"), per_size("knn_accuracy")
     return [text["representation"].format(model=shown[0]["model"], probe=probe, knn=knn)]
 
 
@@ -295,18 +296,14 @@ def _model_conclusion(model, rows, text):
     finished = finished_rows(rows)
     if not finished:
         return [text["conclude_none"].format(model=model)]
-    best = min(finished, key=lambda r: r["test_mse_mean"])
-    tied = [r for r in finished if r is best or compare(best, r, "test_mse") == 0]
-    one_seed = any(interval(r, "test_mse") is None for r in finished)
-    filled = dict(model=model, best=best["latent_dim"], best_mse=mean_std(best, "test_mse"))
-    if len(finished) == 1:
-        out = [text["conclude_single"].format(**filled)]
-    elif one_seed:
-        out = [text["conclude_one_seed"].format(**filled)]
-    elif len(tied) > 1:
-        out = [text["conclude_tied"].format(sizes=_sizes(tied, text), **filled)]
-    else:
-        out = [text["conclude_best"].format(**filled)]
+    verdict, best, tied = rank_sizes(finished)
+    filled = dict(
+        model=model,
+        best=best["latent_dim"],
+        best_mse=mean_std(best, "test_mse"),
+        sizes=_sizes(tied, text),
+    )
+    out = [text[f"conclude_{verdict}"].format(**filled)]
     with_elbo = [r for r in finished if _value(r, "elbo_mean") is not None]
     if with_elbo:
         top = max(with_elbo, key=lambda r: r["elbo_mean"])

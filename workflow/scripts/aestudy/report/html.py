@@ -7,6 +7,7 @@ computed from the metrics.
 """
 
 import base64
+import functools
 import io
 import string
 from pathlib import Path
@@ -27,6 +28,7 @@ from aestudy.report.tables import compute_by_model, records, summary_display
 SETTINGS = ["epochs", "batch_size", "optimizer", "lr", "weight_decay", "beta"]
 
 
+@functools.cache  # the generation gallery shows some figures a second time
 def data_uri(path):
     """The figure as a data URI: its PNG, or the same pixels as lossless WebP when
     that is smaller (about a fifth smaller for most figures, nothing lost)."""
