@@ -75,10 +75,12 @@ def snakemake(workdir, *args, check=True, env=None):
 
 
 def planned_jobs(output):
-    """(rule, wildcards) of every job a dry run lists."""
+    """(rule, wildcards) of every job a dry run lists (a dry run shows a cluster's
+    groups, their jobs indented)."""
     jobs, rule = [], None
     for line in output.splitlines():
-        if line.startswith("rule ") and line.rstrip().endswith(":"):
+        line = line.strip()
+        if line.startswith("rule ") and line.endswith(":"):
             rule = line[5:].strip().rstrip(":")
             jobs.append([rule, {}])
         elif rule and line.strip().startswith("wildcards:"):

@@ -163,7 +163,7 @@ def draw_every_figure(folder, language):
     for figure in ("reconstructions", "interpolation", "samples", "denoising", "traversal"):
         arrays.update(computed(figure, two_d, data))
     arrays.update(computed("class_samples", two_d, data, per_class=3))
-    arrays.update(computed("latent_space", two_d, data, points=60))
+    arrays.update(computed("latent_space", two_d, data, points=60, tsne_points=40))
     figure_data = npz(folder / "figure_data.npz", arrays)
     line = npz(folder / "line.npz", computed("manifold", one_d, data))
     diverged = npz(
@@ -208,7 +208,7 @@ def draw_every_figure(folder, language):
         plot_latent_space,
         data_path=figure_data,
         run=RUN,
-        settings=figure_settings("latent_space", tsne_points=40),
+        settings=figure_settings("latent_space"),
         words=figure_words(language, "latent_space"),
     )
     for kind, dims in (("vae", [2, 20, 64]), ("ae", [2, 4])):
@@ -368,7 +368,7 @@ def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_i
 
     monkeypatch.setattr(plots, "CJK_FONT", None)
     monkeypatch.setattr(plots, "_warned_of_missing_font", False)
-    monkeypatch.setitem(plots.plt.rcParams, "font.family", ["sans-serif"])
+    monkeypatch.setitem(plots.matplotlib.rcParams, "font.family", ["sans-serif"])
     logged = []
     handler = logging.Handler()
     handler.emit = lambda record: logged.append(record.getMessage())
@@ -596,6 +596,26 @@ def test_samples_fill_their_grid_with_no_blank_cell(tmp_path, count, shape):
         assert max(tile_means(path, row)) < 240
 
 
+@pytest.mark.parametrize("shape", [(1, 8, 8), (3, 5, 7)])
+@pytest.mark.parametrize("count, rows", [(16, 2), (7, 3), (3, 1)])
+def test_a_grid_is_laid_out_as_torchvision_lays_it_out(shape, count, rows):
+    """figure_data composes its grids itself (torchvision's import costs a figure
+    job seconds); the picture is make_grid's, pixel for pixel."""
+    from torchvision.utils import make_grid
+
+    from aestudy.figures.figure_data import PAD, grid
+
+    images = torch.rand(count, *shape, generator=torch.Generator().manual_seed(count))
+    ours = grid(images, rows)
+    columns = -(-count // rows)
+    theirs = make_grid(images, nrow=columns, padding=PAD, pad_value=1.0)
+    theirs = (theirs * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    if shape[0] == 1:
+        theirs = theirs[..., 0]
+    assert (ours["rows"], ours["columns"]) == (rows, columns)
+    assert np.array_equal(ours["picture"], theirs)
+
+
 def png_size(path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
@@ -703,18 +723,22 @@ def one_dimensional_study(tmp_path_factory):
         "results/figures/ae/z1/seed1/reconstructions.png",
     ]
     snakemake(workdir, *targets, "--cores", "2", "--configfile", "one_d.yaml")
-    # The same latent-space figure drawn with t-SNE off, beside it.
+    # The same latent-space figure drawn from the same data without its t-SNE view
+    # (what the data holds with t-SNE off), beside it.
     import plot_latent_space
 
     words = yaml.safe_load((workdir / "report/text/en.yaml").read_text(encoding="utf-8"))
     words = words["figure_words"]
     folder = workdir / "results/figures/ae/z1/seed0"
+    with np.load(folder / "figure_data.npz") as data:
+        arrays = {key: data[key] for key in data.files if key != "latent_space.tsne"}
+    np.savez(folder / "pca_only.npz", **arrays)
     plot_latent_space.main(
-        data_path=folder / "figure_data.npz",
+        data_path=folder / "pca_only.npz",
         output=folder / "pca_only.png",
         run=dict(model="ae", latent_dim=1, seed=0),
         log=lambda _: None,
-        settings=dict(dpi=110, selection_seed=0, points=5000, tsne=False, tsne_points=200),
+        settings=dict(dpi=110, selection_seed=0),
         words=dict(words["latent_space"], run=words["run"], diverged=words["diverged"]),
     )
     return workdir
@@ -761,19 +785,24 @@ def plan_with(workdir, **figures):
 
 @pytest.mark.workflow
 def test_a_drawing_setting_redraws_only_that_figure_kind(smoke_study):
-    jobs = plan_with(smoke_study[0], latent_space={"tsne": False})
-    assert sorted({rule for rule, _ in jobs}) == ["all", "plot_latent_space", "render_report"]
-    assert sum(rule == "plot_latent_space" for rule, _ in jobs) == RUNS  # every run
+    jobs = plan_with(smoke_study[0], loss_curve={"log_scale": False})
+    assert sorted({rule for rule, _ in jobs}) == ["all", "plot_loss_curve", "render_report"]
+    assert sum(rule == "plot_loss_curve" for rule, _ in jobs) == RUNS  # every run
 
 
 @pytest.mark.workflow
-def test_a_setting_of_what_is_decoded_redraws_the_runs_figures_only(smoke_study):
-    """Interpolation steps change the figure data (one PyTorch job a run), then its
-    figures are redrawn; nothing is trained, evaluated or tabulated again."""
-    jobs = plan_with(smoke_study[0], interpolation={"steps": 7})
+@pytest.mark.parametrize(
+    "changed", [{"interpolation": {"steps": 7}}, {"latent_space": {"tsne": False}}]
+)
+def test_a_setting_of_what_is_computed_redraws_the_runs_figures_only(smoke_study, changed):
+    """Interpolation steps, or t-SNE off, change the figure data (one PyTorch job a
+    run), then its figures are redrawn; nothing is trained, evaluated or tabulated
+    again."""
+    jobs = plan_with(smoke_study[0], **changed)
+    (figure,) = changed
     rules = {rule for rule, _ in jobs}
     assert sum(rule == "figure_data" for rule, _ in jobs) == RUNS
-    assert "plot_interpolation" in rules and "render_report" in rules
+    assert f"plot_{figure}" in rules and "render_report" in rules
     assert not rules & {
         "train_autoencoder",
         "evaluate_run",

@@ -49,14 +49,18 @@ def cluster(tmp_path_factory):
 # A run of each of the course's kinds, and one on a dataset made for anomaly
 # detection (its preparation from another prepared dataset runs on the cluster too).
 CLUSTER_RUNS = ["ae/z2/seed0", "cnn_ae/z64/seed1", "vae/z20/seed0", "vae_anomaly/z4/seed0"]
+# Figures of the first run, drawn in the same SLURM job as its evaluation.
+CLUSTER_FIGURES = ["loss_curve", "reconstructions"]
 
 
 def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     workdir = copy_repository(tmp_path / "cluster-run")
     targets = [f"results/runs/{run}/metrics.json" for run in CLUSTER_RUNS]
+    figures = [f"results/figures/{CLUSTER_RUNS[0]}/{figure}.png" for figure in CLUSTER_FIGURES]
     process = snakemake(
         workdir,
         *targets,
+        *figures,
         "--verbose",
         "--profile",
         "profiles/slurm",
@@ -90,16 +94,32 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         if line.startswith("sbatch call:")
     ]
     train = [c for c in calls if "--comment rule_train_autoencoder_" in c]
-    evaluate = [c for c in calls if "--comment rule_evaluate_run_" in c]
     prepare = [c for c in calls if "--comment rule_prepare_data_" in c]
-    assert len(train) == len(evaluate) == len(targets) and len(prepare) == 3
+    # A run's evaluation and figures are one SLURM job (a group), never jobs of their own.
+    groups = [c for c in calls if "--comment rule_run_" in c]
+    assert len(train) == len(groups) == len(targets) and len(prepare) == 3
+    assert len(calls) == len(train) + len(groups) + len(prepare)
     for call in train:
         options = call.split()
         assert {"--requeue", "--cpus-per-task=1", "--gpus=1"} <= set(options), call
         assert " -t 10 " in call and " --mem 2000 " in call, call
-    for call in evaluate:
-        assert " -t 10 " in call and " --mem 2000 " in call and "--requeue" in call, call
-        assert "--gpus" not in call, call
+    for call in groups:
+        options = call.split()
+        assert "--requeue" in options and "--gpus" not in call, call
+        # A group asks for what its largest part asks (the smoke study's evaluation and
+        # figure jobs: 1 thread; 2000 and 4000 MB), its parts one after another.
+        assert "--cpus-per-task=1" in options, call
+        assert int(options[options.index("--mem") + 1]) <= 4000, call
+    members = {
+        rule
+        for line in process.stderr.splitlines()
+        if line.startswith("sbatch call:") and "--comment rule_run_ae_z2_seed0" in line
+        for rule in ("evaluate_run", "figure_data", "plot_loss_curve", "plot_reconstructions")
+        if f"'{rule}:model=ae,latent_dim=2,seed=0'" in line
+    }
+    assert len(members) == 4, members
+    for figure in figures:
+        assert (workdir / figure).read_bytes() == (smoke_study[0] / figure).read_bytes()
     # The cluster's numbers equal the local run's.
     for target in targets:
         local = json.loads((smoke_study[0] / target).read_text())

@@ -7,6 +7,8 @@ rule evaluate_run:
         scores=layout.run_file("scores.npz"),
     log:
         layout.run_log("evaluate"),
+    group:
+        RUN_OUTPUTS_GROUP
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")
@@ -30,6 +32,8 @@ rule pca_baseline:
         layout.pca_baseline(),
     log:
         layout.log("pca_baseline/{dataset}/z{latent_dim}"),
+    group:
+        PCA_GROUP
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("evaluate", "threads")

@@ -6,6 +6,8 @@ rule figure_data:
         layout.run_figure_data(),
     log:
         layout.run_figure_log("figure_data"),
+    group:
+        RUN_OUTPUTS_GROUP
     conda:
         "../../envs/pytorch.yaml"
     threads: resource("figures", "threads")
@@ -55,6 +57,8 @@ for figure, source in RUN_FIGURE_SOURCES.items():
             ),
         log:
             layout.run_figure_log(figure),
+        group:
+            RUN_OUTPUTS_GROUP
         conda:
             "../../envs/figures.yaml"
         threads: resource("figures", "threads")

@@ -1,11 +1,11 @@
 """Test codes (the VAE's means) projected to 2-D by PCA, coloured by class;
-optionally a t-SNE panel beside it. Drawn from the run's figure data."""
+optionally a t-SNE panel beside it. Drawn from the run's figure data, which holds
+both projections."""
 
 import numpy as np
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
-from aestudy.figures.projections import pca_2d, tsne_2d
 
 
 def main(data_path, output, run, settings, words, log=print):
@@ -15,7 +15,7 @@ def main(data_path, output, run, settings, words, log=print):
             output, words["diverged"].format(epoch=int(data["diverged_epoch"])), settings["dpi"]
         )
     codes, labels = data["latent_space.codes"], data["latent_space.labels"]
-    points, explained = pca_2d(codes)
+    points, explained = data["latent_space.pca"], data["latent_space.explained"]
     axes = [words["axis"].format(index=i + 1, share=share) for i, share in enumerate(explained)]
     panels = [
         dict(
@@ -25,11 +25,12 @@ def main(data_path, output, run, settings, words, log=print):
             subtitle=words["pca"].format(dim=codes.shape[1]),
         )
     ]
-    if settings["tsne"]:
-        count = min(settings["tsne_points"], len(codes))
+    if "latent_space.tsne" in data:
+        tsne = data["latent_space.tsne"]
+        count = len(tsne)
         panels.append(
             dict(
-                points=tsne_2d(codes[:count], seed=settings["selection_seed"]),
+                points=tsne,
                 labels=labels[:count],
                 subtitle=words["tsne"],
                 axis_labels=words["tsne_axes"],

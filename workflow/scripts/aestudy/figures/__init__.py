@@ -44,7 +44,9 @@ GRID_FIGURES = (
 WIDE_FIGURES = ("reconstructions", "interpolation", "samples", "manifold")
 # Settings that change only how a figure is drawn, not what its data holds:
 # changing one redraws that figure kind and leaves the figure data alone.
-DRAWING_SETTINGS = ("dpi", "log_scale", "tsne", "tsne_points", "bins")
+# (The latent space's t-SNE is computed with its figure data: `tsne` and
+# `tsne_points` change what the data holds.)
+DRAWING_SETTINGS = ("dpi", "log_scale", "bins")
 
 
 def script_of(figure):

@@ -3,8 +3,9 @@ saved in one .npz (`figure_data`), so that each figure job draws it with numpy
 and matplotlib alone: starting PyTorch costs more than drawing a small PNG.
 
 Each figure kind drawn from the model has a function here that returns its
-arrays; image grids are composed by torchvision's make_grid and saved as the
-picture to show, with the rows and columns it holds.
+arrays; image grids are composed here and saved as the picture to show, with the
+rows and columns it holds. The latent space's 2-D views (PCA, t-SNE) are computed
+here too, so that its figure job starts no scikit-learn.
 """
 
 import math
@@ -12,7 +13,6 @@ import math
 import numpy as np
 import torch
 from torch.distributions import Normal
-from torchvision.utils import make_grid
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
@@ -29,6 +29,7 @@ from aestudy.figures.latent_views import (
     traversal,
     traverse_dimensions,
 )
+from aestudy.figures.projections import pca_2d, tsne_2d
 
 PAD = 2  # pixels of white between the images of a grid
 COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> arrays
@@ -45,12 +46,20 @@ def computes(figure):
 
 def grid(images, rows):
     """Images [N, C, H, W] in [0, 1] as one picture, `rows` rows filled left to
-    right: {picture (uint8 [H, W] or [H, W, 3]), rows, columns}."""
-    columns = -(-len(images) // rows)
-    picture = make_grid(images.detach().cpu().clamp(0, 1), nrow=columns, padding=PAD, pad_value=1.0)
+    right, PAD white pixels around each (the layout of torchvision's make_grid,
+    whose import alone costs a figure-data job two seconds): {picture (uint8
+    [H, W] or [H, W, 3]), rows, columns}."""
+    images = images.detach().cpu().clamp(0, 1)
+    count, channels, height, width = images.shape
+    columns = -(-count // rows)
+    picture = torch.ones(channels, rows * (height + PAD) + PAD, columns * (width + PAD) + PAD)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = PAD + row * (height + PAD), PAD + column * (width + PAD)
+        picture[:, top : top + height, left : left + width] = image
     picture = (picture * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-    if images.shape[1] == 1:
-        picture = picture[..., 0]  # make_grid repeats one channel three times
+    if channels == 1:
+        picture = picture[..., 0]
     return dict(picture=picture, rows=rows, columns=columns)
 
 
@@ -94,11 +103,18 @@ def reconstructions(model, data, images, settings):
 
 @computes("latent_space")
 def latent_space(model, data, images, settings):
-    """The codes (the VAE's means) of a fixed choice of test images, and their
-    classes: the figure projects them to 2-D itself."""
+    """The codes (the VAE's means) of a fixed choice of test images, their classes,
+    and their 2-D views: PCA (with each axis's share of the variance) and, when
+    asked, t-SNE of the first `tsne_points` of them."""
     chosen = fixed_selection(settings["points"], len(images), settings["selection_seed"])
     labels = data["test_labels"][chosen]
-    return dict(codes=encode_all(model, images[chosen], labels).numpy(), labels=labels.numpy())
+    codes = encode_all(model, images[chosen], labels).numpy()
+    points, explained = pca_2d(codes)
+    arrays = dict(codes=codes, labels=labels.numpy(), pca=points, explained=explained)
+    if settings["tsne"]:
+        count = min(settings["tsne_points"], len(codes))
+        arrays["tsne"] = tsne_2d(codes[:count], seed=settings["selection_seed"])
+    return arrays
 
 
 @computes("interpolation")

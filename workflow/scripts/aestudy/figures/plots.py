@@ -16,9 +16,9 @@ import warnings
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
@@ -70,7 +70,7 @@ def find_cjk_font():
 CJK_FONT = find_cjk_font()
 # Latin text is drawn in DejaVu Sans; matplotlib takes each glyph DejaVu Sans lacks
 # (the Chinese ones) from the next family in this list.
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         "font.size": FONT_SIZE,
         "axes.titlesize": FONT_SIZE + 1,
@@ -92,6 +92,13 @@ def run_title(words, run, dataset, key="title", **extra):
 def diverged_notice(path, record, words, dpi):
     """The figure of a run that diverged: it says so instead of showing NaN."""
     notice(path, words["diverged"].format(epoch=record["diverged_epoch"]), dpi)
+
+
+def subplots(*grid, figsize, **options):
+    """pyplot.subplots without pyplot, whose import a figure job can spare: the
+    figures here are saved, never shown."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*grid, **options)
 
 
 def text_width(text, size=FONT_SIZE):
@@ -138,7 +145,6 @@ def save(fig, path, dpi):
     warn_if_words_cannot_be_drawn(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    plt.close(fig)
     image = compact(Image.open(buffer), 256 if getattr(fig, "colour_images", False) else None)
     with atomic_path(path) as tmp:
         image.save(tmp, format="png", optimize=True)
@@ -224,7 +230,7 @@ def image_grid(
     top = round((0.15 + (heading.count("\n") + 1) * (FONT_SIZE + 1) * LINE) * dpi)
     down = top + inner[1] + round(bottom * dpi)
     # + half a pixel: matplotlib cuts the canvas's size down to whole pixels
-    fig = plt.figure(figsize=((across + 0.5) / dpi, (down + 0.5) / dpi), layout="none")
+    fig = Figure(figsize=((across + 0.5) / dpi, (down + 0.5) / dpi), layout="none")
     box = [corner, round(bottom * dpi), *inner]
     ax = fig.add_axes([box[0] / across, box[1] / down, box[2] / across, box[3] / down])
     # pixels copied where the zoom is whole; else (smaller) smoothed, not some dropped
@@ -259,7 +265,7 @@ def centre(index, spacing):
 
 def loss_curve(history, path, *, words, ylabel, title, log_scale=True, dpi=110):
     epochs = [row["epoch"] for row in history]
-    fig, ax = plt.subplots(figsize=(5, 3.4))
+    fig, ax = subplots(figsize=(5, 3.4))
     ax.plot(epochs, [row["train_loss"] for row in history], marker=".", label=words["train"])
     ax.plot(epochs, [row["test_loss"] for row in history], marker=".", label=words["test"])
     finite = [
@@ -281,14 +287,14 @@ def latent_scatter(panels, classes, path, *, title, dpi=110):
     reads the same both ways). Each panel is a dict with points [N, 2], labels [N],
     axis_labels and subtitle."""
     legend_width = max(map(text_width, classes)) + 0.5
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         len(panels),
         figsize=(min(3.2 * len(panels) + legend_width, WIDTH), 3.6),
         squeeze=False,
     )
     panel_width = (fig.get_figwidth() - legend_width) / len(panels)
-    colors = plt.get_cmap("tab10")
+    colors = matplotlib.colormaps["tab10"]
     for ax, panel in zip(axes[0], panels, strict=True):
         points, labels = np.asarray(panel["points"]), np.asarray(panel["labels"])
         for index, name in enumerate(classes):
@@ -308,7 +314,7 @@ def metric_vs_latent_dim(panels, path, *, words, title, dpi=110):
     """One panel per metric: mean ± std over seeds against latent_dim, and an
     optional PCA baseline line. `panels` is a list of dicts with keys ylabel,
     dims, means, stds, and optionally baseline (values per dim)."""
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1, len(panels), figsize=(min(3.2 * len(panels) + 0.4, WIDE_WIDTH), 3.4), squeeze=False
     )
     for ax, panel in zip(axes[0], panels, strict=True):
@@ -333,7 +339,7 @@ def metric_vs_latent_dim(panels, path, *, words, title, dpi=110):
 
 def notice(path, text, dpi=110):
     """A figure that says why there is nothing to draw (e.g. the run diverged)."""
-    fig, ax = plt.subplots(figsize=(5, 1.6))
+    fig, ax = subplots(figsize=(5, 1.6))
     ax.axis("off")
     ax.text(0.5, 0.5, fit(text, 4.6), ha="center", va="center", color="#a00")
     save(fig, path, dpi)
@@ -343,7 +349,7 @@ def score_histograms(panels, path, *, words, bins, title, dpi=110):
     """One panel per anomaly score: histograms of the normal and the anomalous test
     images' scores, and the detection threshold as a vertical line. Each panel is
     a dict: name, normal, anomalous (arrays), threshold."""
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1, len(panels), figsize=(min(3.7 * len(panels), WIDTH), 3.4), squeeze=False
     )
     panel_width = fig.get_figwidth() / len(panels)
@@ -362,7 +368,7 @@ def score_histograms(panels, path, *, words, bins, title, dpi=110):
 
 def roc_curves(curves, path, *, words, title, dpi=110):
     """ROC curves (dicts: fpr, tpr, label) on one plot, with the chance diagonal."""
-    fig, ax = plt.subplots(figsize=(5.2, 4.8))
+    fig, ax = subplots(figsize=(5.2, 4.8))
     for curve in curves:
         ax.plot(curve["fpr"], curve["tpr"], label=curve["label"])
     ax.plot([0, 1], [0, 1], "k:", label=words["chance"])
@@ -378,7 +384,7 @@ def roc_curves(curves, path, *, words, title, dpi=110):
 
 def bars(values, path, *, title, xlabel, ylabel, threshold=None, threshold_label=None, dpi=110):
     """A bar per value (a latent dimension, a code), with an optional horizontal line."""
-    fig, ax = plt.subplots(figsize=(min(0.25 * len(values) + 2.5, WIDTH), 3.4))
+    fig, ax = subplots(figsize=(min(0.25 * len(values) + 2.5, WIDTH), 3.4))
     positions = np.arange(1, len(values) + 1)
     ax.bar(positions, values, color="#4c72b0")
     if threshold is not None:
