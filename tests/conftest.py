@@ -83,7 +83,7 @@ def planned_jobs(output):
         if line.startswith("rule ") and line.endswith(":"):
             rule = line[5:].strip().rstrip(":")
             jobs.append([rule, {}])
-        elif rule and line.strip().startswith("wildcards:"):
+        elif rule and line.startswith("wildcards:"):
             pairs = line.split(":", 1)[1].split(",")
             jobs[-1][1] = dict(p.strip().split("=", 1) for p in pairs if "=" in p)
     return [(rule, wildcards) for rule, wildcards in jobs]

@@ -153,10 +153,9 @@ def resource(rule_name, key):
 RUN_OUTPUTS_GROUP = "run_{model}_z{latent_dim}_seed{seed}"
 PCA_GROUP = "pca_baselines"
 
+
 # `cpus` counts per job here and per group job on a cluster, never for the whole
 # cluster (memory already does).
-
-
 resource_scopes:
     cpus="local",
 
