@@ -34,6 +34,7 @@ from aestudy.kinds.vae.model import vae_loss  # noqa: E402
 from aestudy.training.loop import (  # noqa: E402
     batch_loss,
     flatten_parameters,
+    flush_denormals,
     make_optimizer,
     make_train_step,
     seed_everything,
@@ -183,7 +184,8 @@ def epoch_loops(spec, latent_dim, images, course_set, options):
         torch.manual_seed(0)
         model, step = pipeline_trainer({**spec, **variant}, image_shape, latent_dim)
         generator = torch.Generator().manual_seed(0)
-        return lambda: train_epoch(model, step, images, spec["batch_size"], generator)
+        labels = torch.zeros(len(images), dtype=torch.long)  # read by conditional kinds only
+        return lambda: train_epoch(model, step, images, labels, spec["batch_size"], generator)
 
     torch.manual_seed(0)
     course_model = build_model(spec, image_shape, latent_dim)
@@ -213,7 +215,13 @@ def main():
         action="store_true",
         help="also time the optional switch compile",
     )
+    parser.add_argument(
+        "--keep-denormals",
+        action="store_true",
+        help="run without flush_denormals (which is set for the whole process, so for both loops)",
+    )
     args = parser.parse_args()
+    flush_denormals(not args.keep_denormals)  # as a training job does: before any parallel op
     torch.set_num_threads(args.threads)
     seed_everything(0)  # the deterministic-kernel setting the pipeline trains with
 
@@ -228,7 +236,8 @@ def main():
     peak = matmul_peak(args.threads)
     print(
         f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"{args.threads} threads; matmul peak {peak:.0f} GFLOP/s"
+        f"{args.threads} threads, denormals {'kept' if args.keep_denormals else 'flushed'}; "
+        f"matmul peak {peak:.0f} GFLOP/s"
     )
     rows, option_rows = [], []
     for name in args.models:

@@ -1,10 +1,15 @@
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
+from aestudy.atomic_files import torch_save
 from aestudy.data.prepared import to_float
 from aestudy.kinds import build_model
 from aestudy.training.loop import evaluate_loss, seed_everything, train_autoencoder
-from conftest import model_spec
+from conftest import REPO, model_spec
 
 SPECS = {kind: model_spec(kind, epochs=1, batch_size=32) for kind in ("ae", "cnn_ae", "vae")}
 
@@ -75,3 +80,39 @@ def test_mixed_precision_on_the_cpu_trains_in_bfloat16(digits):
     # bfloat16 forward passes: other numbers than float32, but close to them.
     assert losses[1] != losses[0]
     assert losses[1] == pytest.approx(losses[0], rel=1e-2)
+
+
+# Run in a fresh process: the training job's entry, then a product of denormal
+# numbers (made from their bits, since making them from a float would already
+# flush them) large enough to be split between both of PyTorch's CPU threads.
+TRAIN_THEN_MULTIPLY_DENORMALS = """
+import sys, numpy, torch
+import train_autoencoder
+from conftest import model_spec
+folder, flush = sys.argv[1], sys.argv[2] == "true"
+spec = model_spec("ae", epochs=1, flush_denormals=flush)
+train_autoencoder.main(
+    f"{folder}/digits.pt", spec, dict(model="ae", latent_dim=2, seed=0),
+    f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/checkpoint.pt",
+    threads=2, log=lambda _: None,
+)
+denormals = torch.from_numpy(numpy.full(1 << 22, 1 << 20, numpy.uint32).view(numpy.float32))
+print(((denormals * 1.0) == 0).float().mean().item())
+"""
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_a_training_job_flushes_denormals_on_every_thread(tmp_path, digits, flush):
+    """flush_denormals must reach PyTorch's worker threads too, which copy the mode
+    when they start: the job sets it before its first parallel operation."""
+    torch_save(tmp_path / "digits.pt", digits)
+    process = subprocess.run(
+        [sys.executable, "-c", TRAIN_THEN_MULTIPLY_DENORMALS, str(tmp_path), str(flush).lower()],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=f"{REPO / 'workflow/scripts'}:{REPO / 'tests'}"),
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    share_flushed = float(process.stdout.split()[-1])
+    assert share_flushed == (1.0 if flush else 0.0)
+    assert (tmp_path / "model.pt").exists()

@@ -13,7 +13,7 @@ from aestudy.kinds import build_model, count_parameters
 from aestudy.provenance import describe_run, now
 from aestudy.report.tables import write_table
 from aestudy.training.devices import claim_device
-from aestudy.training.loop import seed_everything, train_autoencoder
+from aestudy.training.loop import flush_denormals, seed_everything, train_autoencoder
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "test_loss", "seconds"]
 
@@ -31,6 +31,7 @@ def main(
     log=print,
 ):
     """`run` is the run's identity: {model, latent_dim, seed}."""
+    flush_denormals(spec["flush_denormals"])  # first: before any parallel operation
     started = now()
     latent_dim, seed = run["latent_dim"], run["seed"]
     torch.set_num_threads(threads)

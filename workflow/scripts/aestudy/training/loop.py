@@ -30,6 +30,14 @@ def seed_everything(seed):
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+def flush_denormals(flush):
+    """Whether this process's CPU arithmetic treats denormal numbers as zero (see the
+    config key flush_denormals). Call it before the first parallel operation: the
+    mode belongs to each thread, and the worker threads of PyTorch's CPU kernels
+    copy it from this one when they start."""
+    torch.set_flush_denormal(flush)
+
+
 def make_optimizer(spec, parameters):
     name, lr, decay = spec["optimizer"], spec["lr"], spec["weight_decay"]
     fused = spec["fused_optimizer"] or None  # None: PyTorch's default

@@ -1,0 +1,36 @@
+"""The benchmarks are run by hand, so nothing else would notice when a change of the
+trainer's functions breaks them: each test here runs a benchmark's own code on the
+embedded digits, for one short epoch, and checks what it reports."""
+
+import importlib.util
+import math
+
+import torch
+from torch.utils.data import TensorDataset
+
+from conftest import REPO, model_spec
+
+
+def load_benchmark(name):
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_epoch_speed_times_the_course_loop_and_the_pipelines_trainer(digits):
+    epoch_speed = load_benchmark("epoch_speed")
+    from aestudy.data.prepared import to_float
+
+    images = to_float(digits["train_images"][:256])
+    course_set = TensorDataset(images, torch.zeros(len(images)))
+    spec = model_spec("ae")
+    loops = epoch_speed.epoch_loops(spec, 4, images, course_set, options=False)
+    times = epoch_speed.time_epochs(loops, epochs=1)
+    assert set(times) == {"course", "pipeline", "bit_identical"}
+    assert all(0 < seconds < math.inf for seconds in times.values())
+    # Fed the same batches, the bit-identical variant ends where the course loop does.
+    same_weights, same_losses, largest = epoch_speed.compare_with_course_loop(
+        {**spec, "fused_optimizer": False}, tuple(images.shape[1:]), 4, images, steps=4
+    )
+    assert same_weights and same_losses and largest == 0
