@@ -4,9 +4,11 @@ The training job's own entry (train_autoencoder.main) runs in a fresh process
 for each setting, twice, taking turns; each prints its history's seconds per
 epoch and its last losses. Denormal numbers appear as training goes on (Adam's
 second moments of units that stopped learning decay towards zero), so the
-epochs of a longer run show what a short one hides. Run it by hand:
+epochs of a longer run show what a short one hides. With --course it also
+times the course report's loop (as in epoch_speed.py) over as many epochs, in a
+process that keeps denormals, as that loop's code does. Run it by hand:
 
-    .venv/bin/python benchmarks/denormals.py --model ae --epochs 12
+    .venv/bin/python benchmarks/denormals.py --model ae --epochs 12 --course
 """
 
 import argparse
@@ -16,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+BENCHMARKS = Path(__file__).resolve().parent
+SCRIPTS = BENCHMARKS.parent / "workflow" / "scripts"
 FASHION = "/usr/share/datasets/fashion-mnist"
 
 PREPARE = """
@@ -47,8 +50,33 @@ print(f"{seconds} | last train loss {last.train_loss:.6g}, test loss {last.test_
 """
 
 
+# The course report's loop (benchmarks/epoch_speed.py) as its code runs: no flush.
+COURSE = """
+import sys, time
+import torch
+from torch.utils.data import DataLoader
+import epoch_speed
+from aestudy.config import resolve_config
+from aestudy.kinds import build_model
+from aestudy.training.loop import make_optimizer, seed_everything
+folder, kind, epochs, threads = sys.argv[1:5]
+torch.set_num_threads(int(threads))
+seed_everything(0)
+spec = resolve_config({"models": {kind: {"kind": kind}}}, check_paths=False)["models"][kind]
+model = build_model(spec, (1, 28, 28), {"ae": 4, "vae": 20}[kind])
+optimizer = make_optimizer({**spec, "fused_optimizer": False}, model.parameters())
+loader = DataLoader(epoch_speed.torchvision_fashion_mnist(folder), batch_size=64, shuffle=True)
+seconds = []
+for _ in range(int(epochs)):
+    tic = time.perf_counter()
+    epoch_speed.course_epoch(model, kind, optimizer, loader)
+    seconds.append(time.perf_counter() - tic)
+print(" ".join(f"{s:.2f}" for s in seconds))
+"""
+
+
 def python(code, *args):
-    env = dict(os.environ, PYTHONPATH=str(SCRIPTS))
+    env = dict(os.environ, PYTHONPATH=f"{SCRIPTS}:{BENCHMARKS}")
     process = subprocess.run(
         [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env
     )
@@ -63,6 +91,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dataset", default="fashion_mnist", choices=["fashion_mnist", "digits"])
+    parser.add_argument(
+        "--course", action="store_true", help="also time the course report's loop, unflushed"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         python(PREPARE, f"{folder}/data.pt", args.dataset, FASHION)
@@ -71,6 +102,9 @@ def main():
         for flush in ("false", "true", "false", "true"):
             seconds = python(TRAIN, folder, args.model, args.epochs, args.threads, flush)
             print(f"{flush:5}: {seconds}", flush=True)
+        if args.course:
+            seconds = python(COURSE, folder, args.model, args.epochs, args.threads)
+            print(f"course loop, unflushed: {seconds}")
 
 
 if __name__ == "__main__":
