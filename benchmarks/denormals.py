@@ -5,13 +5,14 @@ for each setting, twice, taking turns; each prints its history's seconds per
 epoch and its last losses. Denormal numbers appear as training goes on (Adam's
 second moments of units that stopped learning decay towards zero), so the
 epochs of a longer run show what a short one hides. With --course it also
-times the course report's loop (as in epoch_speed.py) over as many epochs, in a
+times the course report's loop (epoch_speed.py's) over as many epochs, in a
 process that keeps denormals, as that loop's code does. Run it by hand:
 
     .venv/bin/python benchmarks/denormals.py --model ae --epochs 12 --course
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -20,28 +21,25 @@ from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent
 SCRIPTS = BENCHMARKS.parent / "workflow" / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+import prepare_data  # noqa: E402
+
+from aestudy.config import resolve_config  # noqa: E402
+
 FASHION = "/usr/share/datasets/fashion-mnist"
 
-PREPARE = """
-import sys
-from aestudy.atomic_files import torch_save
-from aestudy.data.prepared import prepare_dataset
-name, fmt = sys.argv[2], sys.argv[2]
-torch_save(sys.argv[1], prepare_dataset(name, fmt, None if fmt == "digits" else sys.argv[3]))
-"""
-
+# Each runs in a fresh process: the mode must be set before PyTorch's worker
+# threads start, as the training job sets it.
 TRAIN = """
-import sys
+import json, sys
 import pandas
 import train_autoencoder
-from aestudy.config import resolve_config
-folder, kind, epochs, threads, flush = sys.argv[1:6]
-raw = {"kind": kind, "epochs": int(epochs), "flush_denormals": flush == "true"}
-spec = resolve_config({"models": {kind: raw}}, check_paths=False)["models"][kind]
-z = {"ae": 4, "vae": 20}.get(kind, spec["latent_dims"][0])
+folder, spec, latent_dim, threads = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:5])
 train_autoencoder.main(
-    f"{folder}/data.pt", spec, dict(model=kind, latent_dim=z, seed=0), f"{folder}/model.pt",
-    f"{folder}/history.csv", f"{folder}/checkpoint.pt", threads=int(threads), log=lambda _: None,
+    f"{folder}/data.pt", spec, dict(model=spec["kind"], latent_dim=latent_dim, seed=0),
+    f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/checkpoint.pt",
+    threads=threads, log=lambda _: None,
 )
 history = pandas.read_csv(f"{folder}/history.csv")
 seconds = " ".join(f"{s:.2f}" for s in history.seconds)
@@ -49,27 +47,20 @@ last = history.iloc[-1]
 print(f"{seconds} | last train loss {last.train_loss:.6g}, test loss {last.test_loss:.6g}")
 """
 
-
-# The course report's loop (benchmarks/epoch_speed.py) as its code runs: no flush.
 COURSE = """
-import sys, time
+import json, sys, time
 import torch
-from torch.utils.data import DataLoader
 import epoch_speed
-from aestudy.config import resolve_config
-from aestudy.kinds import build_model
-from aestudy.training.loop import make_optimizer, seed_everything
-folder, kind, epochs, threads = sys.argv[1:5]
-torch.set_num_threads(int(threads))
+from aestudy.training.loop import seed_everything
+folder, spec, latent_dim, threads = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:5])
+torch.set_num_threads(threads)
 seed_everything(0)
-spec = resolve_config({"models": {kind: {"kind": kind}}}, check_paths=False)["models"][kind]
-model = build_model(spec, (1, 28, 28), {"ae": 4, "vae": 20}[kind])
-optimizer = make_optimizer({**spec, "fused_optimizer": False}, model.parameters())
-loader = DataLoader(epoch_speed.torchvision_fashion_mnist(folder), batch_size=64, shuffle=True)
+course_set = epoch_speed.torchvision_fashion_mnist(folder)
+run_epoch = epoch_speed.course_loop(spec, (1, 28, 28), latent_dim, course_set)
 seconds = []
-for _ in range(int(epochs)):
+for _ in range(spec["epochs"]):
     tic = time.perf_counter()
-    epoch_speed.course_epoch(model, kind, optimizer, loader)
+    run_epoch()
     seconds.append(time.perf_counter() - tic)
 print(" ".join(f"{s:.2f}" for s in seconds))
 """
@@ -95,15 +86,22 @@ def main():
         "--course", action="store_true", help="also time the course report's loop, unflushed"
     )
     args = parser.parse_args()
+    if args.course and args.dataset != "fashion_mnist":
+        parser.error("--course trains the course loop on Fashion-MNIST only")
+    raw = {"kind": args.model, "epochs": args.epochs}
+    spec = resolve_config({"models": {"m": raw}}, check_paths=False)["models"]["m"]
+    latent_dim = 4 if args.model == "ae" else spec["latent_dims"][0]  # as epoch_speed.py
     with tempfile.TemporaryDirectory() as folder:
-        python(PREPARE, f"{folder}/data.pt", args.dataset, FASHION)
+        dataset = {"format": args.dataset, "path": FASHION if args.dataset != "digits" else None}
+        prepare_data.main(f"{folder}/data.pt", args.dataset, dataset, log=lambda _: None)
         print(f"# {args.model} on {args.dataset}, {args.epochs} epochs, {args.threads} threads")
         print("# flush_denormals: seconds of each epoch | the last epoch's losses")
-        for flush in ("false", "true", "false", "true"):
-            seconds = python(TRAIN, folder, args.model, args.epochs, args.threads, flush)
-            print(f"{flush:5}: {seconds}", flush=True)
+        for flush in (False, True, False, True):
+            spec_json = json.dumps({**spec, "flush_denormals": flush})
+            seconds = python(TRAIN, folder, spec_json, latent_dim, args.threads)
+            print(f"{str(flush).lower():5}: {seconds}", flush=True)
         if args.course:
-            seconds = python(COURSE, folder, args.model, args.epochs, args.threads)
+            seconds = python(COURSE, folder, json.dumps(spec), latent_dim, args.threads)
             print(f"course loop, unflushed: {seconds}")
 
 

@@ -175,6 +175,15 @@ def time_epochs(loops, epochs):
     return best
 
 
+def course_loop(spec, image_shape, latent_dim, course_set):
+    """One epoch of the course report's loop, on a model of its own."""
+    torch.manual_seed(0)
+    model = build_model(spec, image_shape, latent_dim)
+    optimizer = make_optimizer({**spec, "fused_optimizer": False}, model.parameters())
+    loader = DataLoader(course_set, batch_size=spec["batch_size"], shuffle=True)
+    return lambda: course_epoch(model, spec["kind"], optimizer, loader)
+
+
 def epoch_loops(spec, latent_dim, images, course_set, options):
     """One epoch of each loop to time, by name: the course loop, the pipeline's trainer
     as configured, with fused_optimizer false, and (with `options`) compiled."""
@@ -187,12 +196,8 @@ def epoch_loops(spec, latent_dim, images, course_set, options):
         labels = torch.zeros(len(images), dtype=torch.long)  # read by conditional kinds only
         return lambda: train_epoch(model, step, images, labels, spec["batch_size"], generator)
 
-    torch.manual_seed(0)
-    course_model = build_model(spec, image_shape, latent_dim)
-    course_optimizer = make_optimizer({**spec, "fused_optimizer": False}, course_model.parameters())
-    loader = DataLoader(course_set, batch_size=spec["batch_size"], shuffle=True)
     loops = {
-        "course": lambda: course_epoch(course_model, spec["kind"], course_optimizer, loader),
+        "course": course_loop(spec, image_shape, latent_dim, course_set),
         "pipeline": pipeline_epoch({}),
         "bit_identical": pipeline_epoch({"fused_optimizer": False}),
     }
