@@ -84,8 +84,8 @@ def course_step(model, kind, optimizer, img):
     """The course report's step: zero_grad, forward, loss, backward, update."""
     optimizer.zero_grad()
     if kind == "vae":
-        recon, mean, logvar = model(img)
-        loss = vae_loss(recon, img, mean, logvar)
+        logits, mean, logvar = model(img)
+        loss = vae_loss(logits, img, mean, logvar)
     else:
         loss = torch.nn.MSELoss()(model(img), img)
     loss.backward()

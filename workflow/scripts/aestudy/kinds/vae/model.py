@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from aestudy.kinds.layers import gaussian_sample, mlp
-from aestudy.kinds.losses import bce_per_image, kl_per_image, log_normal
+from aestudy.kinds.losses import bce_with_logits_per_image, kl_per_image, log_normal
 from aestudy.training.written_out_backward import (
     backward_stack,
     forward_stack,
@@ -16,16 +16,21 @@ from aestudy.training.written_out_backward import (
 )
 
 
-def vae_loss(recon, x, mean, logvar, beta=1.0):
-    """BCE (summed) + beta * KL over the batch: the course report's VAE loss."""
-    return bce_per_image(recon, x).sum() + beta * kl_per_image(mean, logvar).sum()
+def vae_loss(logits, x, mean, logvar, beta=1.0):
+    """BCE (summed) + beta * KL over the batch: the course report's VAE loss, its
+    BCE taken from the decoder's logits in the stable form."""
+    return bce_with_logits_per_image(logits, x).sum() + beta * kl_per_image(mean, logvar).sum()
 
 
 class VAE(nn.Module):
     """Encoder input-hidden -> (mean, logvar); decoder z-hidden(mirrored)-input, sigmoid.
 
     With `conditions` > 0 (the conditional VAE), the one-hot class label is joined
-    to the encoder's input and to the code the decoder reads."""
+    to the encoder's input and to the code the decoder reads.
+
+    The loss reads the decoder's logits (`decode_logits`), never its sigmoid
+    images (`decode`): a saturated sigmoid rounds to exactly 0 or 1, where the
+    likelihood's gradient would be lost."""
 
     def __init__(self, image_shape, hidden, latent_dim, beta, conditions=0):
         super().__init__()
@@ -52,12 +57,20 @@ class VAE(nn.Module):
     def reparameterize(self, mean, logvar):
         return gaussian_sample(mean, logvar, torch.randn_like(mean))
 
+    def decode_logits(self, z, y=None):
+        """The decoder without its final Sigmoid: the Bernoulli logits of p(x | z)."""
+        h = self.with_label(z, y)
+        for layer in self.decoder[:-1]:
+            h = layer(h)
+        return h.view(-1, *self.image_shape)
+
     def decode(self, z, y=None):
-        return self.decoder(self.with_label(z, y)).view(-1, *self.image_shape)
+        return torch.sigmoid(self.decode_logits(z, y))
 
     def forward(self, x, y=None):
+        """(decoder logits, mean, logvar) of one posterior draw; `decode` gives images."""
         mean, logvar = self.encode(x, y)
-        return self.decode(self.reparameterize(mean, logvar), y), mean, logvar
+        return self.decode_logits(self.reparameterize(mean, logvar), y), mean, logvar
 
     # What the pipeline asks ----------------------------------------------------------
 
@@ -68,10 +81,14 @@ class VAE(nn.Module):
     def reconstruct(self, x, y=None):
         return self.decode(self.code(x, y), y)
 
+    def reconstruct_logits(self, x, y=None):
+        """The logits of the reconstruction, from which the test BCE is computed."""
+        return self.decode_logits(self.code(x, y), y)
+
     def loss(self, x, outputs):
         """(loss to minimise, the batch's recorded loss): BCE + beta KL, summed."""
-        recon, mean, logvar = outputs
-        loss = vae_loss(recon, x, mean, logvar, self.beta)
+        logits, mean, logvar = outputs
+        loss = vae_loss(logits, x, mean, logvar, self.beta)
         return loss, loss
 
     def prior(self):
@@ -89,7 +106,7 @@ class VAE(nn.Module):
         each latent dimension ([N, z]), whose means make the active units."""
         mean, logvar = self.encode(x, y)
         z = _draw(mean, logvar, generator)
-        log_px_z = -bce_per_image(self.decode(z, y), x)
+        log_px_z = -bce_with_logits_per_image(self.decode_logits(z, y), x)
         kl = kl_per_image(mean, logvar)
         return dict(
             elbo=log_px_z - kl,
@@ -112,6 +129,10 @@ class VAE(nn.Module):
         heads = [self.fc_mean], [self.fc_logvar]
         return all(is_stack(list(m)) for m in (self.encoder, *heads, self.decoder))
 
+    def logit_layers(self):
+        """The decoder's layers up to its logits (all but the final Sigmoid)."""
+        return list(self.decoder)[:-1]
+
     def written_out_backward(self, x):
         """Fill every gradient for one batch; return the recorded loss sum. The loss's
         own gradient comes from autograd on `vae_loss`."""
@@ -122,12 +143,13 @@ class VAE(nn.Module):
         mean, logvar = (torch.addmm(m.bias, h, m.weight.t()) for m in heads)
         noise = torch.randn_like(mean)  # kept for the backward pass
         z = gaussian_sample(mean, logvar, noise)
-        decoded = forward_stack(self.decoder, z)
-        recon = decoded[-1].view(x.shape)
-        loss, (grad_recon, grad_mean, grad_logvar) = loss_gradients(
-            lambda r, m, lv: vae_loss(r, x, m, lv, self.beta), [recon, mean, logvar]
+        decoder = self.logit_layers()
+        decoded = forward_stack(decoder, z)
+        logits = decoded[-1].view(x.shape)
+        loss, (grad_logits, grad_mean, grad_logvar) = loss_gradients(
+            lambda lg, m, lv: vae_loss(lg, x, m, lv, self.beta), [logits, mean, logvar]
         )
-        grad_z = backward_stack(self.decoder, z, decoded, grad_recon.view(len(x), -1), True)
+        grad_z = backward_stack(decoder, z, decoded, grad_logits.view(len(x), -1), True)
         # Autograd adds the reparameterisation's share after the KL term's, in this order.
         grad_mean = grad_mean + grad_z
         grad_logvar = grad_logvar + grad_z * noise * torch.exp(0.5 * logvar) * 0.5
@@ -162,8 +184,8 @@ def iw_log_likelihood(model, x, mean, logvar, samples, generator, y=None, chunk=
         k = min(chunk, samples - done)
         z = _draw(mean.expand(k, *mean.shape), logvar.expand(k, *logvar.shape), generator)
         labels = None if y is None else y.repeat(k)
-        recon = model.decode(z.flatten(0, 1), labels).view(k, *x.shape)
-        log_px_z = -bce_per_image(recon.flatten(0, 1), x.expand(k, *x.shape).flatten(0, 1))
+        logits = model.decode_logits(z.flatten(0, 1), labels)
+        log_px_z = -bce_with_logits_per_image(logits, x.expand(k, *x.shape).flatten(0, 1))
         log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
         log_qz = log_normal(z, mean, logvar)
         log_weights.append(log_px_z.view(k, -1) + log_pz - log_qz)
