@@ -22,7 +22,7 @@ from figure_pixels import grid_shape, is_a_picture, tile_means, tiles, width
 
 from conftest import REPO, copy_repository, planned_jobs, snakemake
 
-RUNS = 20  # the smoke study's training runs
+RUNS = 21  # the smoke study's training runs
 RUN_FIGURES = ["loss_curve", "reconstructions", "latent_space", "interpolation", "samples"]
 MAX_COLUMNS = 8  # images in a row of a reconstruction or denoising grid
 

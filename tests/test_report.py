@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -18,7 +19,7 @@ from aestudy.report.tables import records, summarize
 from conftest import REPO, model_spec, snakemake
 
 # The smoke study's runs: every kind, the course's three with two sizes and seeds.
-RUN_COUNT = 20
+RUN_COUNT = 21
 TEXT = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))
 WORDS = TEXT["findings"]
 REFERENCES = yaml.safe_load((REPO / "report/text/references.yaml").read_text(encoding="utf-8"))
@@ -135,6 +136,43 @@ def test_overlapping_seeds_are_called_indistinguishable_not_best():
     summary = records(summarize(single, pca))
     _, found, _ = findings.conclusions(summary, single, specs, {}, WORDS, 10)[-1]
     assert "from one seed in 2 (of which 1 have a lower MSE than PCA, untested)" in found[0]
+
+
+def test_the_fully_connected_autoencoder_is_set_against_the_convolutional_one():
+    specs = {
+        "ae": {"kind": "ae", "dataset": "mnist"},
+        "vae": {"kind": "vae", "dataset": "cifar10"},
+        "cnn_ae": {"kind": "cnn_ae", "dataset": "cifar10"},
+        "cnn_dae": {"kind": "cnn_dae", "dataset": "cifar10"},
+        "ae_cifar10": {"kind": "ae", "dataset": "cifar10"},
+    }
+    assert findings.plain_autoencoders(specs, "mlp") == ["ae", "ae_cifar10"]
+    assert findings.plain_autoencoders(specs, "conv") == ["cnn_ae"]  # not the denoising one
+
+    def compared(mlp_mses, conv_mses):
+        runs = [run("ae", 4, 0, 0.01)]  # on MNIST: no convolutional model to compare with
+        runs += [run("ae_cifar10", 7, s, m, dataset="cifar10") for s, m in enumerate(mlp_mses)]
+        runs += [
+            run("cnn_ae", 256, s, m, kind="cnn_ae", dataset="cifar10")
+            for s, m in enumerate(conv_mses)
+        ]
+        return findings.mlp_against_conv(records(summarize(runs, {})), specs, WORDS)
+
+    ((sentence, mlp, conv),) = compared([0.030, 0.032], [0.010, 0.012])
+    assert (mlp, conv) == (("ae_cifar10", 7), ("cnn_ae", 256))
+    assert "ae_cifar10 reconstructs the test images with an MSE of 0.0310 ± 0.0014" in sentence
+    assert "cnn_ae with 0.0110 ± 0.0014 (latent size 256)" in sentence
+    assert "2.8 times the convolutional one" in sentence
+    assert "the convolutional network is clearly better" in sentence
+    assert "(7 against 256 values)" in sentence
+    ((sentence, *_),) = compared([0.010, 0.012], [0.030, 0.032])
+    assert "the fully connected network is clearly better" in sentence
+    ((sentence, *_),) = compared([0.010, 0.030], [0.012, 0.020])
+    assert "neither is clearly better" in sentence
+    ((sentence, *_),) = compared([0.030], [0.010])
+    assert "the difference is not tested" in sentence and "clearly" not in sentence
+    # a model with no finished run is not compared
+    assert compared([None], [0.010]) == []
 
 
 def test_vae_mse_against_pca_carries_its_caveat_and_collapse_is_named():
@@ -312,14 +350,18 @@ def chinese_report(smoke_study, tmp_path_factory):
     return workdir, html, ran
 
 
-@pytest.mark.workflow
 def shown_twice(html):
-    """The images of the generation gallery, which shows sample figures of section
-    4's runs a second time, side by side."""
-    start = html.index('id="fig-generation"')
-    return html[start : html.index("</div>", start)].count("<img")
+    """The images of the generation gallery and of the fully connected against the
+    convolutional autoencoder, which show figures of section 4's runs a second
+    time, side by side."""
+    count = 0
+    for figure in re.findall(r'id="(fig-generation|fig-mlp-conv-[^"]+)"', html):
+        start = html.index(f'id="{figure}"')
+        count += html[start : html.index("</div>", start)].count("<img")
+    return count
 
 
+@pytest.mark.workflow
 def test_report_layout_and_numbers(smoke_study):
     workdir, _ = smoke_study
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
@@ -364,6 +406,18 @@ def test_report_layout_and_numbers(smoke_study):
     # What study this is: its config, its commit, and that it is a smoke study.
     assert "config/smoke.yaml" in html and smoke_study[1].commit[:12] in html
     assert "Stand-in data" in html and "Short training" in html
+    # The fully connected autoencoder beside the convolutional one, in the first
+    # autoencoder's section, on the same test images.
+    section = html[html.index('id="s4-ae"') : html.index('id="s4-cnn_ae"')]
+    assert "A fully connected network on sample_patches: ae_patches reconstructs" in section
+    assert 'id="fig-mlp-conv-ae_patches"' in section
+    originals = [
+        np.load(workdir / f"results/figures/{model}/z{z}/seed0/figure_data.npz")[
+            "reconstructions.picture"
+        ][:36]  # the first row of the grid: the test images (32 px and the padding)
+        for model, z in (("ae_patches", 4), ("cnn_ae", 64), ("cnn_ae", 256))
+    ]
+    assert all(np.array_equal(originals[0], other) for other in originals[1:])
     assert re.findall(r'<h3 id="s5-\d+">5\.\d+ ([^<]+)</h3>', html)[:2] == [
         "Autoencoders",
         "Variational autoencoders",

@@ -25,11 +25,12 @@ def test_dry_run_lists_the_whole_default_study(tmp_path):
     workdir = copy_repository(tmp_path)
     jobs = planned_jobs(snakemake(workdir, "-n", "--cores", "4").stdout)
     assert count(jobs, "download_dataset") == count(jobs, "prepare_data") == 2  # mnist, cifar10
-    assert count(jobs, "train_autoencoder") == 4 * 3 + 1 * 3 + 1 * 3
+    assert count(jobs, "train_autoencoder") == 4 * 3 + 1 * 3 + 1 * 3 + 1 * 3
+    assert count(jobs, "train_autoencoder", model="ae_cifar10", latent_dim=7) == 3
     assert count(jobs, "train_autoencoder", model="ae", latent_dim=7, seed=2) == 1
     assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=256) == 3
-    assert count(jobs, "evaluate_run") == 18
-    assert count(jobs, "pca_baseline") == 6  # mnist z2,3,4,7,20; cifar10 z256
+    assert count(jobs, "evaluate_run") == 21
+    assert count(jobs, "pca_baseline") == 7  # mnist z2,3,4,7,20; cifar10 z7,256
     assert count(jobs, "aggregate_metrics") == 1
     assert not (workdir / "results").exists()
 
@@ -262,7 +263,7 @@ def test_the_workflow_runs_from_another_directory(smoke_study, tmp_path):
     elsewhere.mkdir()
     # The default study (config.yaml beside the Snakefile) plans from an empty folder.
     jobs = planned_jobs(snakemake(elsewhere, "-s", snakefile, "-n", "--cores", "2").stdout)
-    assert count(jobs, "train_autoencoder") == 18 and count(jobs, "render_report") == 1
+    assert count(jobs, "train_autoencoder") == 21 and count(jobs, "render_report") == 1
     # The report is rendered there from the smoke study's results.
     shutil.copytree(workdir / "results", elsewhere / "results")
     (elsewhere / "results/report/index.html").unlink()

@@ -53,6 +53,9 @@ class Kind:
     # the reconstruction measure its loss optimises: "mse", or "bce" for a
     # likelihood model, whose test MSE against PCA is then not like for like
     trained_on: str = "mse"
+    # its network: "mlp" (fully connected) or "conv" (convolutional); the report
+    # sets the plain autoencoders of the two side by side on the same images
+    network: str = "mlp"
 
     @property
     def model_module(self):

@@ -260,6 +260,61 @@ def overfitting(model, histories, text):
     return text["overfit" if rose else "no_overfit"].format(**filled)
 
 
+def plain_autoencoders(specs, network):
+    """The study's plain MSE autoencoders (family "ae") with a `network` ("mlp" or
+    "conv"), in the config's order."""
+    return [
+        model
+        for model, spec in specs.items()
+        if (kind := kind_of(spec)).family == "ae"
+        and kind.trained_on == "mse"
+        and kind.network == network
+    ]
+
+
+def mlp_against_conv(summary, specs, text):
+    """The fully connected autoencoder against the convolutional one on the same
+    images (the course report's 4.1.3): for every plain MSE autoencoder with a
+    fully connected network, the first convolutional one on its data set, each at
+    its latent size of lowest test MSE. Returns [(sentence, (mlp model, latent
+    size), (conv model, latent size))]; pairs where either has no finished run
+    are left out."""
+
+    by_model = {}
+    for row in summary:
+        by_model.setdefault(row["model"], []).append(row)
+    out = []
+    for mlp in plain_autoencoders(specs, "mlp"):
+        dataset = specs[mlp]["dataset"]
+        conv = next(
+            (m for m in plain_autoencoders(specs, "conv") if specs[m]["dataset"] == dataset), None
+        )
+        if conv is None:
+            continue
+        best = [
+            min(finished_rows(by_model.get(m, [])), key=lambda r: r["test_mse_mean"], default=None)
+            for m in (mlp, conv)
+        ]
+        if None in best:
+            continue
+        a, b = best
+        verdict = compare(a, b, "test_mse")
+        key = {-1: "mlp_better", 1: "conv_better", 0: "mlp_conv_tied", None: "mlp_conv_one_seed"}
+        sentence = text["mlp_against_conv"].format(
+            mlp=mlp,
+            conv=conv,
+            dataset=dataset,
+            mlp_z=a["latent_dim"],
+            conv_z=b["latent_dim"],
+            mlp_mse=mean_std(a, "test_mse"),
+            conv_mse=mean_std(b, "test_mse"),
+            ratio=f"{a['test_mse_mean'] / b['test_mse_mean']:.1f}" if b["test_mse_mean"] else "–",
+            verdict=text[key[verdict]],
+        )
+        out.append((sentence, (mlp, a["latent_dim"]), (conv, b["latent_dim"])))
+    return out
+
+
 def divergence_findings(runs, text):
     diverged = [r for r in runs if r["status"] == "diverged"]
     if not diverged:

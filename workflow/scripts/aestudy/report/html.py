@@ -223,6 +223,46 @@ def downstream_section(summary, specs, roc_paths, run_figures, text):
     )
 
 
+def mlp_conv_limitations(summary, specs, run_figures, text):
+    """The limitations paragraph of the study's first fully connected autoencoder:
+    its kind against the convolutional one on the same images, in numbers and with
+    their reconstructions side by side. ({model: [(sentence, figure or None)]})."""
+    mlps = findings.plain_autoencoders(specs, "mlp")
+    if not mlps:
+        return {}
+    words = text["findings"]
+    paragraph = []
+    for sentence, (mlp, mlp_z), (conv, conv_z) in findings.mlp_against_conv(summary, specs, words):
+        drawn = {
+            (f["model"], f["seed"]): f["path"]
+            for f in run_figures
+            if f["figure"] == "reconstructions"
+            and (f["model"], f["latent_dim"]) in {(mlp, mlp_z), (conv, conv_z)}
+        }
+        seeds = sorted({s for m, s in drawn if m == mlp} & {s for m, s in drawn if m == conv})
+        if not seeds:
+            paragraph.append((sentence, None))
+            continue
+        seed = seeds[0]
+        figure_id = f"fig-mlp-conv-{mlp}"
+        figure = dict(
+            id=figure_id,
+            heading=words["mlp_conv_figure"].format(mlp=mlp, conv=conv, seed=seed),
+            caption=text["captions"]["reconstructions"],
+            panels=[
+                dict(
+                    letter=letter,
+                    heading=text["figures_of"].format(model=model, z=z, seed=seed),
+                    src=data_uri(drawn[(model, seed)]),
+                )
+                for letter, (model, z) in zip("ab", [(mlp, mlp_z), (conv, conv_z)], strict=True)
+            ],
+        )
+        shown = words["mlp_conv_shown"].format(figure=refer(figure_id))
+        paragraph.append((f"{sentence}{text['sentence_gap']}{shown}", figure))
+    return {mlps[0]: paragraph} if paragraph else {}
+
+
 def render_report(
     *,
     summary,
@@ -265,6 +305,9 @@ def render_report(
         )
         for name, spec in specs.items()
     ]
+    limitations = mlp_conv_limitations(records(summary), specs, run_figures, text)
+    for section in sections:
+        section["limitations"] = limitations.get(section["name"], [])
     template = Path(template)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template.parent),

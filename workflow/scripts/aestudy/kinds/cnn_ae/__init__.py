@@ -48,4 +48,4 @@ def check_latent_dim(spec, image_shape, latent_dim):
     return None
 
 
-KIND = Kind(name="cnn_ae", check_latent_dim=check_latent_dim)
+KIND = Kind(name="cnn_ae", check_latent_dim=check_latent_dim, network="conv")

@@ -11,4 +11,5 @@ KIND = Kind(
     figures=(*RUN_FIGURES, "denoising"),
     check_latent_dim=check_latent_dim,
     family="regularised_ae",
+    network="conv",
 )

@@ -22,4 +22,5 @@ KIND = Kind(
     check_latent_dim=check_latent_dim,
     generation="none",
     family="vae_variant",
+    network="conv",
 )

@@ -1,0 +1,162 @@
+"""A finished study's results as the tables of docs/results.md.
+
+Reads the study's results/tables (summary.csv, compute.csv) and, for the linear
+probe and 5-NN baselines, its prepared data sets: PCA codes of the same size,
+fitted on the training images and probed with the protocol the runs use
+(aestudy.evaluation.representation, the same training subset for each seed).
+Prints Markdown; copies the figures named with --figure into --figures-dir.
+
+    .venv/bin/python benchmarks/results_page.py --study /path/to/study \
+        --config config/methods-offline.yaml --wall "1 h 20 min" \
+        --figure vae/z20/seed0/samples.png --figures-dir docs/figures/methods
+"""
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+
+import yaml  # noqa: E402
+
+from aestudy.config import resolve_config  # noqa: E402
+from aestudy.data.prepared import load_prepared, to_float  # noqa: E402
+from aestudy.evaluation.pca_baseline import fit_pca  # noqa: E402
+from aestudy.evaluation.representation import (  # noqa: E402
+    classification_accuracies,
+    training_subset,
+)
+from aestudy.report.tables import decibels, mean_std, number, records  # noqa: E402
+
+# Each table: its title and its (column heading, summary metric) pairs; a row is
+# shown where a model has any of them.
+TABLES = {
+    "Reconstruction (test set)": [
+        ("MSE", "test_mse"),
+        ("PSNR (dB)", "test_psnr"),
+        ("BCE (nats)", "test_bce"),
+    ],
+    "Likelihood (nats per image)": [
+        ("ELBO", "elbo"),
+        ("log p(x), IW", "iw_ll"),
+        ("KL", "kl"),
+        ("active units", "active_units"),
+    ],
+    "Denoising (the fixed corrupted test set)": [
+        ("denoised PSNR (dB)", "denoised_psnr"),
+    ],
+    "Anomaly detection": [
+        ("AUC, error", "anomaly_auc"),
+        ("F1, error", "anomaly_f1"),
+        ("AUC, −ELBO", "anomaly_elbo_auc"),
+        ("F1, −ELBO", "anomaly_elbo_f1"),
+    ],
+    "Codebook": [
+        ("perplexity", "codebook_perplexity"),
+        ("codes used", "codes_used"),
+    ],
+    "Representation (class from the code)": [
+        ("linear probe", "probe_accuracy"),
+        ("5-NN", "knn_accuracy"),
+    ],
+}
+
+
+def identity(row):
+    runs = f"{row['runs'] - row['diverged']}"
+    if row["diverged"]:
+        runs += f" ({row['diverged']} diverged)"
+    return {"model": row["model"], "data": row["dataset"], "z": row["latent_dim"], "runs": runs}
+
+
+def pca_probes(study, dataset, latent_dim, seeds, train_size):
+    """{probe_accuracy, knn_accuracy}: 'mean ± std' over `seeds` of PCA codes."""
+    data = load_prepared(study / "results" / "data" / f"{dataset}.pt")
+    train = to_float(data["train_images"]).flatten(1).numpy()
+    test_images, test_labels = data["test_images"], data["test_labels"]
+    if "normal_classes" in data:  # as the runs are probed: the normal classes only
+        normal = np.isin(test_labels.numpy(), data["normal_classes"])
+        test_images, test_labels = test_images[normal], test_labels[normal]
+    pca = fit_pca(train, latent_dim)
+    test_codes = pca.transform(to_float(test_images).flatten(1).numpy().astype(np.float64))
+    found = {"probe_accuracy": [], "knn_accuracy": []}
+    for seed in seeds:
+        chosen = training_subset(train_size, len(train), seed).numpy()
+        codes = pca.transform(train[chosen].astype(np.float64))
+        scores = classification_accuracies(
+            codes, data["train_labels"][chosen].numpy(), test_codes, test_labels.numpy(), seed
+        )
+        for key in found:
+            found[key].append(scores[key])
+    return {
+        key: f"{np.mean(v):.4f} ± {np.std(v, ddof=1):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
+        for key, v in found.items()
+    }
+
+
+def tables(study, config):
+    spec = resolve_config(yaml.safe_load(Path(config).read_text()))
+    summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
+    out = []
+    for title, columns in TABLES.items():
+        rows = [r for r in summary if any(r.get(f"{m}_mean") is not None for _, m in columns)]
+        if not rows:
+            continue
+        table = []
+        for row in rows:
+            cells = identity(row)
+            cells.update({heading: mean_std(row, metric) for heading, metric in columns})
+            table.append(cells)
+        frame = pd.DataFrame(table)
+        if title.startswith("Reconstruction"):
+            frame["PCA MSE"] = [number(r["pca_mse"]) for r in rows]
+            frame["PCA PSNR (dB)"] = [decibels(r["pca_psnr"]) for r in rows]
+        if title.startswith("Denoising"):
+            frame.insert(4, "noisy input PSNR (dB)", [decibels(r["noisy_psnr"]) for r in rows])
+            frame.insert(5, "PCA PSNR (dB)", [decibels(r["pca_denoised_psnr"]) for r in rows])
+        if title.startswith("Representation"):
+            seeds = spec["seeds"]
+            size = spec["evaluation"]["probe_train_size"]
+            cache = {}
+            for key in {(r["dataset"], r["latent_dim"]) for r in rows}:
+                cache[key] = pca_probes(study, *key, seeds, size)
+            frame["PCA probe"] = [
+                cache[r["dataset"], r["latent_dim"]]["probe_accuracy"] for r in rows
+            ]
+            frame["PCA 5-NN"] = [cache[r["dataset"], r["latent_dim"]]["knn_accuracy"] for r in rows]
+        out.append(f"### {title}\n\n{frame.to_markdown(index=False)}\n")
+    return "\n".join(out)
+
+
+def compute_line(study):
+    compute = pd.read_csv(study / "results" / "tables" / "compute.csv")
+    hours = compute["seconds"].sum() / 3600
+    return (
+        f"{len(compute)} training jobs, {hours:.2f} h of training in all "
+        f"(median {compute['seconds'].median():.0f} s a job, on {', '.join(sorted(set(compute['device'])))})"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--study", type=Path, required=True, help="the study's working directory")
+    parser.add_argument("--config", type=Path, required=True, help="its study file")
+    parser.add_argument("--figure", action="append", default=[], help="results/figures/<this>")
+    parser.add_argument("--figures-dir", type=Path, help="where to copy the figures")
+    args = parser.parse_args()
+    print(compute_line(args.study) + "\n")
+    print(tables(args.study, args.config))
+    for figure in args.figure:
+        target = args.figures_dir / figure.replace("/", "-")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.study / "results" / "figures" / figure, target)
+        print(f"![{figure}]({target.relative_to(REPO / 'docs')})")
+
+
+if __name__ == "__main__":
+    main()
