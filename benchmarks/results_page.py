@@ -129,7 +129,7 @@ def tables(study, config):
                 cache[r["dataset"], r["latent_dim"]]["probe_accuracy"] for r in rows
             ]
             frame["PCA 5-NN"] = [cache[r["dataset"], r["latent_dim"]]["knn_accuracy"] for r in rows]
-        out.append(f"### {title}\n\n{frame.to_markdown(index=False)}\n")
+        out.append(f"### {title}\n\n{frame.to_markdown(index=False, disable_numparse=True)}\n")
     return "\n".join(out)
 
 
