@@ -279,7 +279,6 @@ def mlp_against_conv(summary, specs, text):
     its latent size of lowest test MSE. Returns [(sentence, (mlp model, latent
     size), (conv model, latent size))]; pairs where either has no finished run
     are left out."""
-
     by_model = {}
     for row in summary:
         by_model.setdefault(row["model"], []).append(row)
