@@ -12,6 +12,7 @@ Prints Markdown; copies the figures named with --figure into --figures-dir.
 """
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -155,7 +156,7 @@ def main():
         target = args.figures_dir / figure.replace("/", "-")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.study / "results" / "figures" / figure, target)
-        print(f"![{figure}]({target.relative_to(REPO / 'docs')})")
+        print(f"![{figure}]({os.path.relpath(target.resolve(), REPO / 'docs')})")
 
 
 if __name__ == "__main__":
