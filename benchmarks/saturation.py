@@ -43,7 +43,7 @@ def main():
     )
     torch.set_flush_denormal(True)  # as training runs
     with torch.no_grad():
-        logits = vae.reconstruct_logits(images)
+        logits = vae.decode_logits(vae.code(images))
     probabilities = torch.sigmoid(logits)
     total = logits.numel()
     ones, zeros = (probabilities == 1).sum().item(), (probabilities == 0).sum().item()

@@ -13,23 +13,12 @@ import torch
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.kinds import metric_names
-from aestudy.kinds.losses import bce_per_image, bce_with_logits_per_image
 
 
 def psnr_per_image(recon, x):
     """Peak signal-to-noise ratio of each image in dB, for values in [0, 1]."""
     mse = (recon - x).pow(2).flatten(1).mean(1)
     return -10.0 * torch.log10(mse.clamp_min(1e-10))
-
-
-def reconstruction_and_bce(model, x, y=None):
-    """The deterministic reconstruction and its BCE per image: from the logits for a
-    kind whose decoder gives them (exact at saturated pixels), else from the images."""
-    if hasattr(model, "reconstruct_logits"):
-        logits = model.reconstruct_logits(x, y)
-        return torch.sigmoid(logits), bce_with_logits_per_image(logits, x)
-    recon = model.reconstruct(x, y)
-    return recon, bce_per_image(recon, x)
 
 
 @torch.no_grad()
@@ -50,7 +39,7 @@ def evaluate_model(
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size]
         y = None if labels is None else labels[start : start + batch_size]
-        recon, bce = reconstruction_and_bce(model, x, y)
+        recon, bce = model.reconstruct_with_bce(x, y)
         add("test_mse", (recon - x).pow(2).flatten(1).mean(1))
         add("test_bce", bce)
         add("test_psnr", psnr_per_image(recon, x))

@@ -4,8 +4,8 @@ Each kind is one package here: its `__init__` declares, without importing
 PyTorch (the config check runs while Snakemake plans), what the pipeline asks
 about the kind (its metrics, which latent sizes it can make, which per-run
 figures apply); its `model` module holds the network with what the pipeline
-asks of a trained model: `code`, `reconstruct`, `loss`, `evaluation_terms`,
-and `prior` where the kind samples from one. Every other part of the pipeline
+asks of a trained model: `code`, `reconstruct`, `reconstruct_with_bce`, `loss`,
+`evaluation_terms`, and `prior` where the kind samples from one. Every other part of the pipeline
 asks this registry and never compares a kind's name.
 
 Adding a kind: a package `kinds/<name>/` with `KIND` and a `model` module with

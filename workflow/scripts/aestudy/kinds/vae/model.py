@@ -81,9 +81,11 @@ class VAE(nn.Module):
     def reconstruct(self, x, y=None):
         return self.decode(self.code(x, y), y)
 
-    def reconstruct_logits(self, x, y=None):
-        """The logits of the reconstruction, from which the test BCE is computed."""
-        return self.decode_logits(self.code(x, y), y)
+    def reconstruct_with_bce(self, x, y=None):
+        """The reconstruction and its BCE per image, from the logits: exact where
+        the sigmoid rounds to 0 or 1."""
+        logits = self.decode_logits(self.code(x, y), y)
+        return torch.sigmoid(logits), bce_with_logits_per_image(logits, x)
 
     def loss(self, x, outputs):
         """(loss to minimise, the batch's recorded loss): BCE + beta KL, summed."""
