@@ -12,6 +12,7 @@ Prints Markdown; copies the figures named with --figure into --figures-dir.
 """
 
 import argparse
+import functools
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
@@ -28,10 +30,7 @@ import yaml  # noqa: E402
 from aestudy.config import resolve_config  # noqa: E402
 from aestudy.data.prepared import load_prepared, to_float  # noqa: E402
 from aestudy.evaluation.pca_baseline import fit_pca  # noqa: E402
-from aestudy.evaluation.representation import (  # noqa: E402
-    classification_accuracies,
-    training_subset,
-)
+from aestudy.evaluation.representation import representation_metrics  # noqa: E402
 from aestudy.report.tables import decibels, mean_std, number, records  # noqa: E402
 
 # Each table: its title and its (column heading, summary metric) pairs; a row is
@@ -75,28 +74,34 @@ def identity(row):
     return {"model": row["model"], "data": row["dataset"], "z": row["latent_dim"], "runs": runs}
 
 
+class PCACodes:
+    """PCA of the training images as a model whose `code` the runs' probe protocol
+    (representation_metrics) reads: the same training subsets, the same classes."""
+
+    def __init__(self, pca):
+        self.pca = pca
+
+    def eval(self):
+        return self
+
+    def code(self, x, y=None):
+        return torch.from_numpy(self.pca.transform(x.flatten(1).double().numpy()))
+
+
+@functools.cache
+def prepared(study, dataset):
+    return load_prepared(study / "results" / "data" / f"{dataset}.pt")
+
+
 def pca_probes(study, dataset, latent_dim, seeds, train_size):
     """{probe_accuracy, knn_accuracy}: 'mean ± std' over `seeds` of PCA codes."""
-    data = load_prepared(study / "results" / "data" / f"{dataset}.pt")
-    train = to_float(data["train_images"]).flatten(1).numpy()
-    test_images, test_labels = data["test_images"], data["test_labels"]
-    if "normal_classes" in data:  # as the runs are probed: the normal classes only
-        normal = np.isin(test_labels.numpy(), data["normal_classes"])
-        test_images, test_labels = test_images[normal], test_labels[normal]
-    pca = fit_pca(train, latent_dim)
-    test_codes = pca.transform(to_float(test_images).flatten(1).numpy().astype(np.float64))
-    found = {"probe_accuracy": [], "knn_accuracy": []}
-    for seed in seeds:
-        chosen = training_subset(train_size, len(train), seed).numpy()
-        codes = pca.transform(train[chosen].astype(np.float64))
-        scores = classification_accuracies(
-            codes, data["train_labels"][chosen].numpy(), test_codes, test_labels.numpy(), seed
-        )
-        for key in found:
-            found[key].append(scores[key])
+    data = prepared(study, dataset)
+    codes = PCACodes(fit_pca(to_float(data["train_images"]).flatten(1).numpy(), latent_dim))
+    found = [representation_metrics(codes, data, seed, train_size, 1000, "cpu") for seed in seeds]
     return {
         key: f"{np.mean(v):.4f} ± {np.std(v, ddof=1):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
-        for key, v in found.items()
+        for key in found[0]
+        for v in [[f[key] for f in found]]
     }
 
 
