@@ -13,7 +13,8 @@ FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 # Tests that need something besides Python carry a marker (registered in
 # pyproject.toml); without the extra they skip with how to install it, so the
 # README's test command passes on a machine with only Python, and
-# `pytest -m "not needs_slurm"` leaves a group out on purpose.
+# `pytest -m "not needs_slurm"` leaves a group out on purpose. CI sets
+# AESTUDY_REQUIRE_EXTRAS=1: there a missing extra fails, naming what is missing.
 EXTRAS = {
     "needs_slurm": (
         lambda: all(
@@ -33,10 +34,74 @@ EXTRAS = {
 }
 
 
+def extras_required():
+    return os.environ.get("AESTUDY_REQUIRE_EXTRAS", "") not in ("", "0")
+
+
+def skip_or_fail(reason):
+    """Skip a test whose extra is missing; fail it where extras are required (CI)."""
+    if extras_required():
+        pytest.fail(f"AESTUDY_REQUIRE_EXTRAS is set and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# The fixtures that run snakemake (or a cluster for it): a test that asks for one
+# is in the workflow tier and must say so with @pytest.mark.workflow.
+WORKFLOW_FIXTURES = {
+    "smoke_study",
+    "chinese_report",
+    "printed_report",
+    "one_dimensional_study",
+    "uninterrupted",
+    "cluster",
+}
+# Time limits (pytest-timeout): a hung snakemake call or browser fails with the
+# test's name. A workflow test may build the smoke study in its setup (about 3
+# minutes on 2 cores, more on a busy machine).
+FAST_TIMEOUT_S = 120
+WORKFLOW_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [
+        f"{item.nodeid} uses {', '.join(sorted(WORKFLOW_FIXTURES & set(item.fixturenames)))}"
+        for item in items
+        if WORKFLOW_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("workflow")
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that use a workflow fixture must be marked @pytest.mark.workflow: "
+            + "; ".join(unmarked)
+        )
+    for item in items:
+        if not item.get_closest_marker("timeout"):
+            slow = item.get_closest_marker("workflow")
+            item.add_marker(pytest.mark.timeout(WORKFLOW_TIMEOUT_S if slow else FAST_TIMEOUT_S))
+    # The fast tier first, so a broken change fails within minutes.
+    items.sort(key=lambda item: item.get_closest_marker("workflow") is not None)
+
+
+# The fixtures built on the smoke study. `make test` runs their tests (marked
+# `uses_smoke_study` here, before -m selects) in one pytest process and the other
+# tests in a second one beside it: the smoke study is built once, on 2 cores, while
+# the rest runs.
+SMOKE_FIXTURES = {"smoke_study", "chinese_report", "printed_report"}
+
+
+def pytest_itemcollected(item):
+    if SMOKE_FIXTURES & set(item.fixturenames):
+        item.add_marker(pytest.mark.uses_smoke_study)
+
+
+_running = {"workflow": False}
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures, which may call snakemake()
 def pytest_runtest_setup(item):
+    _running["workflow"] = item.get_closest_marker("workflow") is not None
     for marker, (available, hint) in EXTRAS.items():
         if item.get_closest_marker(marker) and not available():
-            pytest.skip(hint)
+            skip_or_fail(hint)
 
 
 # What a study needs from the repository; results/, logs/ and .snakemake/ stay behind.
@@ -58,13 +123,19 @@ def copy_repository(destination):
 
 def snakemake(workdir, *args, check=True, env=None):
     """Run the real snakemake command in `workdir`; return the finished process.
-    `env` adds environment variables to this process's."""
+    `env` adds environment variables to this process's. Only a test marked
+    `workflow` may call it: the fast tier runs no snakemake job."""
+    if not _running["workflow"]:
+        raise AssertionError(
+            "snakemake() runs the real workflow: mark the test @pytest.mark.workflow"
+        )
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
         env=dict(os.environ, **(env or {})),
+        timeout=WORKFLOW_TIMEOUT_S,
     )
     if check and process.returncode != 0:
         raise AssertionError(

@@ -55,8 +55,10 @@ def tile_means(path, row=0):
 def is_a_picture(path):
     """Not blank: many shades (the figures are saved in 32 greys or a palette), and
     neither all white nor one flat colour."""
-    rgb = pixels(path)
-    return len(np.unique(rgb.reshape(-1, 3), axis=0)) > 16 and rgb.std() > 10
+    rgb = pixels(path).astype(np.int32)
+    # a colour as one number: np.unique over rows (axis=0) is 30 times slower
+    colours = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    return len(np.unique(colours)) > 16 and rgb.std() > 10
 
 
 def red_share(path):

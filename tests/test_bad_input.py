@@ -14,7 +14,7 @@ from test_config import BAD, MESSAGE
 from aestudy import StudyError
 from aestudy.checksums import digest
 from aestudy.evaluation.saved_runs import load_run
-from conftest import copy_repository, model_spec, snakemake
+from conftest import copy_repository, model_spec, skip_or_fail, snakemake
 
 
 @pytest.mark.workflow
@@ -156,7 +156,8 @@ DIVERGING = {
     # the anomaly scores and the ROC
     "datasets": {"no_ones": {"anomaly": {"from": "digits", "normal_classes": [0, 2, 3]}}},
     "models": {
-        "ae": {"kind": "ae", "dataset": "digits", "latent_dims": [2], "epochs": 2},
+        # a run that finishes, beside them
+        "ae": {"kind": "ae", "dataset": "digits", "latent_dims": [2], "epochs": 2, "seeds": [0]},
         "vae": {"kind": "vae", "dataset": "no_ones", "latent_dims": [2], "epochs": 4, "lr": 1.0e6},
     },
     "evaluation": {"iw_samples": 5},
@@ -172,7 +173,7 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
     with open(workdir / "results/tables/metrics.csv") as handle:
         rows = list(csv.DictReader(handle))
     status = {(r["model"], r["seed"]): (r["status"], r["diverged_epoch"]) for r in rows}
-    assert status[("ae", "0")] == status[("ae", "1")] == ("ok", "")
+    assert status[("ae", "0")] == ("ok", "") and ("ae", "1") not in status
     for seed in ("0", "1"):
         assert status[("vae", seed)][0] == "diverged" and 1 <= int(status[("vae", seed)][1]) <= 4
     markdown = (workdir / "results/tables/summary.md").read_text()
@@ -181,7 +182,7 @@ def test_a_diverged_run_is_shown_as_diverged_and_the_study_goes_on(tmp_path):
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
     assert "No run of vae at latent size 2 finished: all 2 diverged." in html
     assert "Run vae, latent size 2, seed 1 diverged at epoch" in html
-    assert "2 of 4 runs diverged" in html
+    assert "2 of 3 runs diverged" in html
     # The diverged runs' figures say so (in red) instead of showing pictures of NaN.
     for kind in ("reconstructions", "latent_space", "interpolation", "samples", "manifold"):
         diverged = workdir / f"results/figures/vae/z2/seed0/{kind}.png"
@@ -274,7 +275,7 @@ def test_a_real_full_file_system_stops_a_save_with_one_sentence(tmp_path):
         ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tmp_path)], capture_output=True
     )
     if mount.returncode != 0:
-        pytest.skip("mounting a small tmpfs needs root (mount -t tmpfs)")
+        skip_or_fail("mounting a small tmpfs needs root (mount -t tmpfs)")
     try:
         with pytest.raises(StudyError, match=r"could not write .*model\.pt: .* no space left"):
             torch_save(tmp_path / "model.pt", {"w": torch.zeros(100_000)})

@@ -20,7 +20,7 @@ import torch
 import yaml
 from figure_pixels import grid_shape, is_a_picture, tile_means, tiles, width
 
-from conftest import REPO, copy_repository, planned_jobs, snakemake
+from conftest import REPO, copy_repository, planned_jobs, skip_or_fail, snakemake
 
 RUNS = 21  # the smoke study's training runs
 RUN_FIGURES = ["loss_curve", "reconstructions", "latent_space", "interpolation", "samples"]
@@ -342,7 +342,7 @@ def test_chinese_words_are_drawn_in_a_cjk_font(chinese):
     from aestudy.figures import plots
 
     if plots.CJK_FONT is None:
-        pytest.skip(f"no CJK font is installed (apt-get install {plots.CJK_PACKAGE})")
+        skip_or_fail(f"no CJK font is installed (apt-get install {plots.CJK_PACKAGE})")
     cjk = FT2Font(font_manager.findfont(plots.CJK_FONT, fallback_to_default=False))
     dejavu = FT2Font(font_manager.findfont("DejaVu Sans", fallback_to_default=False))
     chinese_texts = 0
@@ -754,7 +754,7 @@ def test_a_one_dimensional_code_is_traversed(one_dimensional_study):
 
 
 @pytest.mark.workflow
-def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study, smoke_study):
+def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study):
     figure = one_dimensional_study / "results/figures/ae/z1/seed0/latent_space.png"
     log = (one_dimensional_study / "logs/figures/ae/z1/seed0/latent_space.log").read_text()
     assert "t-SNE of 200 codes" in log

@@ -101,6 +101,7 @@ print(((denormals * 1.0) == 0).float().mean().item())
 """
 
 
+@pytest.mark.workflow  # trains in a process of its own
 @pytest.mark.parametrize("flush", [True, False])
 def test_a_training_job_flushes_denormals_on_every_thread(tmp_path, digits, flush):
     """flush_denormals must reach PyTorch's worker threads too, which copy the mode
