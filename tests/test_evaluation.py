@@ -196,7 +196,12 @@ def test_non_finite_codes_give_no_accuracy():
     broken[3, 0] = np.nan
     for train, test in ((broken, codes), (codes, broken)):
         found = classification_accuracies(train, labels, test, labels, 0)
-        assert set(found) == {"probe_accuracy", "knn_accuracy"}
+        assert set(found) == {
+            "probe_accuracy",
+            "probe_accuracy_low",
+            "probe_accuracy_high",
+            "knn_accuracy",
+        }
         assert all(math.isnan(value) for value in found.values())
 
 
@@ -299,4 +304,6 @@ def test_anomaly_datasets_are_probed_on_their_normal_classes_only(digits):
     normal = derive_normal_dataset(digits, "no_ones", [0, 2, 3, 4, 5, 6, 7, 8, 9], 0.1, 0)
     found = representation_metrics(CodeIsTheLabel(), normal, 0, 5000, 100, "cpu")
     # the test set's 1s, a class never trained on, would each be missed
-    assert found == dict(probe_accuracy=1.0, knn_accuracy=1.0)
+    assert found == dict(
+        probe_accuracy=1.0, probe_accuracy_low=1.0, probe_accuracy_high=1.0, knn_accuracy=1.0
+    )

@@ -228,33 +228,52 @@ def run_row(model, latent_dim, seed, dataset="digits", kind="ae", **metrics):
     )
 
 
-def test_anomaly_sentences_judge_the_auc_two_standard_deviations_down():
+def test_anomaly_sentences_judge_the_auc_against_chance_and_the_mean_image():
+    """Over seeds, two standard deviations either side; with one seed, the bootstrap
+    interval over the test images; an AUC below chance is said as such; and every
+    AUC is set beside the distance from the mean image, which needs no training."""
     words = downstream_words()
     aucs = {
-        "clear": (0.95, 0.97),  # 0.96 - 2 * 0.014 = 0.93
-        "high_but_spread": (0.80, 0.98),  # mean 0.89, but 0.89 - 2 * 0.13 = 0.64
-        "weak": (0.70, 0.72),  # 0.71 - 2 * 0.014 = 0.68
-        "chance": (0.55, 0.85),  # mean 0.70, but 0.70 - 2 * 0.21 = 0.28
-        "one_seed": (0.99,),
+        "clear": [dict(anomaly_auc=a) for a in (0.95, 0.97)],  # 0.96 ± 2 * 0.014
+        "spread": [dict(anomaly_auc=a) for a in (0.55, 0.85)],  # 0.70 - 2 * 0.21 = 0.28
+        "inverted": [dict(anomaly_auc=a) for a in (0.30, 0.32)],  # 0.31 + 2 * 0.014 < 0.5
+        "one_seed_below": [dict(anomaly_auc=0.38, anomaly_auc_low=0.30, anomaly_auc_high=0.45)],
+        "one_seed_at": [dict(anomaly_auc=0.62, anomaly_auc_low=0.45, anomaly_auc_high=0.78)],
     }
     runs = [
-        run_row(model, 8, seed, anomaly_auc=auc, anomaly_f1=0.5)
+        run_row(model, 8, seed, anomaly_f1=0.5, **metrics)
         for model, values in aucs.items()
-        for seed, auc in enumerate(values)
+        for seed, metrics in enumerate(values)
     ]
     runs.append(run_row("no_anomaly_data", 8, 0))  # a model without the task: no sentence
-    sentences = downstream.anomaly_findings(summarize(runs, {}), words)
+    baselines = {"digits": {"mean_anomaly_auc": 0.90}}
+    sentences = downstream.anomaly_findings(summarize(runs, {}, baselines), words)
     found = {sentence.split(" ")[0]: sentence for sentence in sentences}
     assert set(found) == set(aucs)
     expected = dict(
-        clear="clear", high_but_spread="weak", weak="weak", chance="chance", one_seed="one_seed"
+        clear="above", spread="at", inverted="below", one_seed_below="below", one_seed_at="at"
     )
     for model, verdict in expected.items():
         assert words["verdicts"][verdict] in found[model], model
         others = set(words["verdicts"]) - {verdict}
         assert not any(words["verdicts"][v] in found[model] for v in others), model
-    assert "an AUC of 0.9600 ± 0.0141" in found["clear"]
-    assert "an AUC of 0.9900," in found["one_seed"]
+    assert "an AUC of 0.96 ± 0.01" in found["clear"]
+    assert "an AUC of 0.38 (0.30–0.45)" in found["one_seed_below"]
+    mean_image = words["against_mean_image"]
+    assert mean_image["above"].format(auc="0.90") in found["clear"]  # 0.93 > 0.90
+    assert mean_image["at"].format(auc="0.90") in found["spread"]
+    assert mean_image["below"].format(auc="0.90") in found["one_seed_below"]
+    # the negative ELBO gets its own sentence where the kind has one
+    vae = [run_row("vae_anomaly", 4, 0, kind="vae", anomaly_auc=0.9, anomaly_elbo_auc=0.4)]
+    scores = downstream.anomaly_findings(summarize(vae, {}), words)
+    assert [
+        words["scores"]["anomaly"] in scores[0],
+        words["scores"]["anomaly_elbo"] in scores[1],
+    ] == [
+        True,
+        True,
+    ]
+    assert words["verdicts"]["below"] in scores[1]
 
 
 def test_denoising_sentences_give_the_gain_and_the_plain_peers_of_the_same_size():

@@ -24,6 +24,7 @@ def aggregated(tmp_path_factory):
     aggregate_metrics.main(
         metrics_paths=runs,
         pca_paths=sorted((DATA / "pca").glob("*.json")),
+        baseline_paths=[],
         benchmark_paths=[DATA / "benchmarks" / f"{p.stem}.tsv" for p in runs],
         metrics_csv=out / "metrics.csv",
         summary_csv=out / "summary.csv",

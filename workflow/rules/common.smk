@@ -83,6 +83,13 @@ def pca_baselines(models=None):
     return [layout.pca_baseline(*pair) for pair in sorted(pairs)]
 
 
+def dataset_baselines():
+    """The sanity baselines (mean image, chance, probes on pixels) of every data set
+    a model trains on."""
+    names = sorted({spec["dataset"] for spec in config["models"].values()})
+    return [layout.dataset_baseline(name) for name in names]
+
+
 def download_folder(wildcards):
     """The download a dataset is prepared from; none for embedded or local data."""
     dataset = config["datasets"][wildcards.dataset]

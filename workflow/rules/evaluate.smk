@@ -43,14 +43,38 @@ rule pca_baseline:
         runtime=resource("evaluate", "runtime"),
     params:
         denoising=config["evaluation"]["denoising"],
+        probe_train_size=config["evaluation"]["probe_train_size"],
     script:
         "../scripts/pca_baseline.py"
+
+
+rule dataset_baseline:
+    input:
+        layout.dataset_file(),
+    output:
+        layout.dataset_baseline(),
+    log:
+        layout.log("dataset_baseline/{dataset}"),
+    group:
+        PCA_GROUP
+    conda:
+        "../../envs/pytorch.yaml"
+    threads: resource("evaluate", "threads")
+    resources:
+        cpus=resource("evaluate", "threads"),
+        mem_mb=resource("evaluate", "mem_mb"),
+        runtime=resource("evaluate", "runtime"),
+    params:
+        probe_train_size=config["evaluation"]["probe_train_size"],
+    script:
+        "../scripts/dataset_baseline.py"
 
 
 rule aggregate_metrics:
     input:
         metrics=[layout.run_file("metrics.json", **run) for run in runs()],
         pca=pca_baselines(),
+        baselines=dataset_baselines(),
         benchmarks=[layout.train_benchmark(**run) for run in runs()],
         # the table headings of summary.md, in English whatever the report's language
         text=workflow_file("report/text/en.yaml"),

@@ -3,6 +3,7 @@ rule render_report:
         metrics=layout.TABLES["metrics"],
         compute=layout.TABLES["compute"],
         pca=pca_baselines(),
+        baselines=dataset_baselines(),
         figures=[file for _, file in run_figures()],
         sweeps=model_figure_files(),
         rocs=dataset_figure_files(),
@@ -26,6 +27,7 @@ rule render_report:
         specs=config["models"],
         datasets=config["datasets"],
         settings=config["report"],
+        evaluation=config["evaluation"],
         # the config files named on the command line, as the report's readers know them
         config_files=[shown_path(f) for f in workflow.overwrite_configfiles],
     script:

@@ -7,6 +7,7 @@ from aestudy.atomic_files import write_text
 from aestudy.entry import run_job
 from aestudy.report.tables import (
     compute_table,
+    read_baselines,
     read_json,
     read_pca,
     run_table,
@@ -19,6 +20,7 @@ from aestudy.report.tables import (
 def main(
     metrics_paths,
     pca_paths,
+    baseline_paths,
     benchmark_paths,
     text_path,
     metrics_csv,
@@ -31,7 +33,7 @@ def main(
     the words of summary.md come from `text_path` (report/text/en.yaml)."""
     metrics = [read_json(path) for path in metrics_paths]
     runs = run_table(metrics)
-    summary = summarize(runs, read_pca(pca_paths))
+    summary = summarize(runs, read_pca(pca_paths), read_baselines(baseline_paths))
     with open(text_path, encoding="utf-8") as handle:
         words = yaml.safe_load(handle)
     write_table(compute_csv, compute_table(benchmark_paths, metrics))
@@ -49,6 +51,7 @@ if "snakemake" in globals():
         snakemake.log[0],
         metrics_paths=list(snakemake.input.metrics),
         pca_paths=list(snakemake.input.pca),
+        baseline_paths=list(snakemake.input.baselines),
         benchmark_paths=list(snakemake.input.benchmarks),
         text_path=snakemake.input.text,
         metrics_csv=snakemake.output.metrics,

@@ -69,7 +69,11 @@ def main(
         validation_scores = anomaly_scores(validation)
         scores.update({f"validation_{name}": v for name, v in validation_scores.items()})
         found = anomaly_metrics(
-            validation_scores, test_scores, data["test_labels"], data["normal_classes"]
+            validation_scores,
+            test_scores,
+            data["test_labels"],
+            data["normal_classes"],
+            record["seed"],
         )
         metrics.update(found)
         scores.update(

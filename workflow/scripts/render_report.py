@@ -8,13 +8,20 @@ import yaml
 from aestudy.atomic_files import write_text
 from aestudy.entry import run_job
 from aestudy.report.html import render_report
-from aestudy.report.tables import read_compute_table, read_pca, read_run_table, summarize
+from aestudy.report.tables import (
+    read_baselines,
+    read_compute_table,
+    read_pca,
+    read_run_table,
+    summarize,
+)
 
 
 def main(
     metrics_csv,
     compute_csv,
     pca_paths,
+    baseline_paths,
     run_figures,
     sweep_paths,
     roc_paths,
@@ -26,6 +33,7 @@ def main(
     specs,
     datasets,
     settings,
+    evaluation=None,
     run_json_paths=(),
     history_paths=(),
     config_files=(),
@@ -37,6 +45,7 @@ def main(
     `run_json_paths`, `history_paths`: every run's metrics.json and history.csv,
     in the same order."""
     runs = read_run_table(metrics_csv)
+    baselines = read_baselines(baseline_paths)
     with open(text_path, encoding="utf-8") as handle:
         text = yaml.safe_load(handle)
     with open(references_path, encoding="utf-8") as handle:
@@ -52,7 +61,8 @@ def main(
             table[["epoch", "train_loss", "test_loss"]].itertuples(index=False, name=None)
         )
     html = render_report(
-        summary=summarize(runs, read_pca(pca_paths)),
+        summary=summarize(runs, read_pca(pca_paths), baselines),
+        baselines=baselines,
         runs=runs,
         compute=read_compute_table(compute_csv),
         specs=specs,
@@ -64,6 +74,7 @@ def main(
         run_records=run_records,
         histories=histories,
         config_files=config_files,
+        evaluation=evaluation,
         text=text,
         references=references,
         template=template,
@@ -82,6 +93,7 @@ if "snakemake" in globals():
         metrics_csv=snakemake.input.metrics,
         compute_csv=snakemake.input.compute,
         pca_paths=list(snakemake.input.pca),
+        baseline_paths=list(snakemake.input.baselines),
         # each figure's identity, given beside the files in the same order
         run_figures=[
             dict(figure_id, path=path)
@@ -100,4 +112,5 @@ if "snakemake" in globals():
         specs=snakemake.params.specs,
         datasets=snakemake.params.datasets,
         settings=snakemake.params.settings,
+        evaluation=snakemake.params.evaluation,
     )

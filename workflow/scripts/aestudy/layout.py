@@ -67,6 +67,10 @@ def pca_baseline(dataset="{dataset}", latent_dim="{latent_dim}"):
     return f"results/baselines/pca/{dataset}/z{latent_dim}.json"
 
 
+def dataset_baseline(dataset="{dataset}"):
+    return f"results/baselines/dataset/{dataset}.json"
+
+
 def train_benchmark(**run):
     return _fill(f"results/benchmarks/train/{RUN_NAME}.tsv", **run)
 

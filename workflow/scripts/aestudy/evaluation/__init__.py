@@ -8,15 +8,22 @@ from aestudy.kinds import metric_names
 
 # Every run: the test accuracy of a linear probe and of a 5-nearest-neighbour
 # classifier fitted on the codes of a seeded subset of the training images
-# (evaluation.probe_train_size of them); see evaluation/representation.py.
-REPRESENTATION_METRICS = ["probe_accuracy", "knn_accuracy"]
+# (evaluation.probe_train_size of them), and the probe accuracy's 95 % bootstrap
+# interval over the test images; see evaluation/representation.py.
+REPRESENTATION_METRICS = [
+    "probe_accuracy",
+    "probe_accuracy_low",
+    "probe_accuracy_high",
+    "knn_accuracy",
+]
 
 # Runs on a dataset with normal classes (datasets.<name>.normal_classes): ROC AUC,
 # and precision, recall and F1 at the threshold mean + 3 std of the normal
-# validation images' scores; the score is the reconstruction error per image, and
-# (…_elbo) the negative ELBO where the kind has one.
+# validation images' scores, and the AUC's 95 % bootstrap interval over the test
+# images; the score is the reconstruction error per image, and (…_elbo) the
+# negative ELBO where the kind has one.
 ANOMALY_SCORES = {"recon": "anomaly", "neg_elbo": "anomaly_elbo"}
-ANOMALY_STATISTICS = ["auc", "precision", "recall", "f1", "threshold"]
+ANOMALY_STATISTICS = ["auc", "auc_low", "auc_high", "precision", "recall", "f1", "threshold"]
 ANOMALY_METRICS = [
     f"{prefix}_{s}" for prefix in ANOMALY_SCORES.values() for s in ANOMALY_STATISTICS
 ]

@@ -9,7 +9,8 @@ ROC AUC needs no threshold.
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-from aestudy.evaluation import ANOMALY_SCORES
+from aestudy.evaluation import ANOMALY_SCORES, ANOMALY_STATISTICS
+from aestudy.evaluation.intervals import bootstrap_interval
 
 
 def anomaly_scores(per_image):
@@ -21,19 +22,23 @@ def anomaly_scores(per_image):
     return scores
 
 
-def detection_metrics(validation, test, anomalous):
-    """{auc, precision, recall, f1, threshold} of one score: `validation` holds the
-    normal validation images' scores, `test` the test images', `anomalous` which
-    test images are of a class the model did not train on."""
+def detection_metrics(validation, test, anomalous, seed=0):
+    """{auc, auc_low, auc_high, precision, recall, f1, threshold} of one score:
+    `validation` holds the normal validation images' scores, `test` the test
+    images', `anomalous` which test images are of a class the model did not train
+    on; the AUC's interval is a bootstrap over the test images drawn from `seed`."""
     if not (np.isfinite(validation).all() and np.isfinite(test).all()):
-        return dict.fromkeys(["auc", "precision", "recall", "f1", "threshold"])
+        return dict.fromkeys(ANOMALY_STATISTICS)
     threshold = float(validation.mean() + 3 * validation.std(ddof=1))
     flagged = test > threshold
     precision, recall, f1, _ = precision_recall_fscore_support(
         anomalous, flagged, average="binary", zero_division=0
     )
+    auc_low, auc_high = bootstrap_interval(test, roc_auc_score, seed, paired=anomalous)
     return dict(
         auc=float(roc_auc_score(anomalous, test)),
+        auc_low=auc_low,
+        auc_high=auc_high,
         precision=float(precision),
         recall=float(recall),
         f1=float(f1),
@@ -41,12 +46,13 @@ def detection_metrics(validation, test, anomalous):
     )
 
 
-def anomaly_metrics(validation_scores, test_scores, test_labels, normal_classes):
-    """The metrics.json entries (anomaly_auc, ..., anomaly_elbo_f1) of every score."""
+def anomaly_metrics(validation_scores, test_scores, test_labels, normal_classes, seed=0):
+    """The metrics.json entries (anomaly_auc, ..., anomaly_elbo_f1) of every score;
+    `seed` draws the AUC's bootstrap."""
     anomalous = ~np.isin(np.asarray(test_labels), normal_classes)
     metrics = {}
     for score, prefix in ANOMALY_SCORES.items():
         if score in test_scores:
-            found = detection_metrics(validation_scores[score], test_scores[score], anomalous)
+            found = detection_metrics(validation_scores[score], test_scores[score], anomalous, seed)
             metrics.update({f"{prefix}_{key}": value for key, value in found.items()})
     return metrics

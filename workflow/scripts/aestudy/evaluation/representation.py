@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from aestudy.data.prepared import to_float
 from aestudy.evaluation import REPRESENTATION_METRICS
+from aestudy.evaluation.intervals import bootstrap_interval
 
 KNN_NEIGHBOURS = 5
 PROBE_MAX_ITER = 1000
@@ -43,9 +44,11 @@ def encode_images(model, images, labels, batch_size, device):
 
 
 def classification_accuracies(train_codes, train_labels, test_codes, test_labels, seed):
-    """{probe_accuracy, knn_accuracy} on the test codes; NaN for both when a code is
-    not finite (a diverged run) or the training codes hold a single class (nothing
-    to tell apart)."""
+    """{probe_accuracy, knn_accuracy} on the test codes, and the probe accuracy's 95 %
+    bootstrap interval over the test images (probe_accuracy_low, _high): the
+    uncertainty one seed's accuracy has from the test set alone. NaN for all when a
+    code is not finite (a diverged run) or the training codes hold a single class
+    (nothing to tell apart)."""
     missing = dict.fromkeys(REPRESENTATION_METRICS, float("nan"))
     finite = np.isfinite(train_codes).all() and np.isfinite(test_codes).all()
     if not finite or len(np.unique(train_labels)) < 2:
@@ -57,27 +60,35 @@ def classification_accuracies(train_codes, train_labels, test_codes, test_labels
     # (a training split smaller than k: every training code is a neighbour)
     neighbours = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBOURS, len(train_codes)))
     neighbours.fit(train_codes, train_labels)
+    correct = probe.predict(test_codes) == np.asarray(test_labels)
+    low, high = bootstrap_interval(correct, np.mean, seed)
     return dict(
-        probe_accuracy=float(probe.score(test_codes, test_labels)),
+        probe_accuracy=float(correct.mean()),
+        probe_accuracy_low=low,
+        probe_accuracy_high=high,
         knn_accuracy=float(neighbours.score(test_codes, test_labels)),
     )
 
 
-def representation_metrics(model, data, seed, train_size, batch_size, device):
-    """{probe_accuracy, knn_accuracy} of a trained model on a prepared dataset,
-    fitted on the codes of `train_size` training images chosen by `seed`."""
+def probe_split(data, train_size, seed):
+    """(train images, train labels, test images, test labels) the classifiers are
+    fitted and scored on: `train_size` training images chosen by `seed`, and the
+    test images. A dataset made for anomaly detection trains on its normal classes
+    only, so the classifiers know no other class: they are scored on the test
+    images of the normal classes alone."""
     chosen = training_subset(train_size, len(data["train_images"]), seed)
-    train_labels = data["train_labels"][chosen]
     test_images, test_labels = data["test_images"], data["test_labels"]
     if "normal_classes" in data:
-        # A dataset made for anomaly detection trains on its normal classes only,
-        # so the classifiers know no other class: they are scored on the test
-        # images of the normal classes alone.
         normal = torch.isin(test_labels, torch.tensor(data["normal_classes"]))
         test_images, test_labels = test_images[normal], test_labels[normal]
-    train_codes = encode_images(
-        model, data["train_images"][chosen], train_labels, batch_size, device
-    )
+    return data["train_images"][chosen], data["train_labels"][chosen], test_images, test_labels
+
+
+def representation_metrics(model, data, seed, train_size, batch_size, device):
+    """{probe_accuracy, knn_accuracy, ...} of a trained model on a prepared dataset,
+    fitted on the codes of `train_size` training images chosen by `seed`."""
+    train_images, train_labels, test_images, test_labels = probe_split(data, train_size, seed)
+    train_codes = encode_images(model, train_images, train_labels, batch_size, device)
     test_codes = encode_images(model, test_images, test_labels, batch_size, device)
     return classification_accuracies(
         train_codes, train_labels.numpy(), test_codes, test_labels.numpy(), seed

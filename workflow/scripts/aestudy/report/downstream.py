@@ -8,6 +8,7 @@ sentences come from the words of report/text under `downstream`.
 import pandas as pd
 
 from aestudy.report.tables import decibels, mean_std, records
+from aestudy.report.verdicts import against_chance
 
 # The comparison table's columns: test-set metrics, shown where a model has them.
 COMPARED = [
@@ -133,29 +134,54 @@ def anomaly_table(summary, words):
 
 
 def anomaly_findings(summary, words):
+    """Per anomaly model and score: its AUC against chance (0.5), judged by the
+    spread over seeds or, with one seed, by the bootstrap interval over the test
+    images, and against the AUC of the distance from the mean image, which needs no
+    training."""
     sentences = []
     for row in anomaly_rows(summary):
-        verdict = _verdict(row["anomaly_auc_mean"], row["anomaly_auc_std"])
-
-        sentences.append(
-            words["anomaly"].format(
-                model=row["model"],
-                dataset=row["dataset"],
-                latent_dim=row["latent_dim"],
-                auc=mean_std(row, "anomaly_auc"),
-                f1=mean_std(row, "anomaly_f1"),
-                verdict=words["verdicts"][verdict],
+        for prefix in ("anomaly", "anomaly_elbo"):
+            auc = row.get(f"{prefix}_auc_mean")
+            if auc is None:
+                continue
+            std = row.get(f"{prefix}_auc_std")
+            if std is not None:
+                low, high = auc - 2 * std, auc + 2 * std
+            else:
+                low, high = row.get(f"{prefix}_auc_low_mean"), row.get(f"{prefix}_auc_high_mean")
+            chance = against_chance(auc, low, high, 0.5)
+            mean_auc = row.get("mean_anomaly_auc")
+            versus = None
+            if mean_auc is not None:
+                versus = (
+                    "above"
+                    if low is not None and low > mean_auc
+                    else ("below" if high is not None and high < mean_auc else "at")
+                )
+            sentences.append(
+                words["anomaly"].format(
+                    model=row["model"],
+                    dataset=row["dataset"],
+                    latent_dim=row["latent_dim"],
+                    score=words["scores"][prefix],
+                    auc=_auc(auc, low, high, std),
+                    f1=mean_std(row, f"{prefix}_f1"),
+                    verdict=words["verdicts"][chance],
+                    mean_image=words["against_mean_image"][versus].format(auc=f"{mean_auc:.2f}")
+                    if versus
+                    else "",
+                )
             )
-        )
     return sentences
 
 
-def _verdict(auc, std):
-    """How far an AUC is from chance (0.5), judged two standard deviations down."""
-    if std is None:
-        return "one_seed"
-    low = auc - 2 * std
-    return "clear" if low > 0.75 else "weak" if low > 0.5 else "chance"
+def _auc(auc, low, high, std):
+    """'0.89 ± 0.02' over seeds, or '0.89 (0.85–0.93)' with a bootstrap interval."""
+    if std is not None:
+        return f"{auc:.2f} ± {std:.2f}"
+    if low is None:
+        return f"{auc:.2f}"
+    return f"{auc:.2f} ({low:.2f}–{high:.2f})"
 
 
 # The figure that shows each way of making new images, for the generation part.

@@ -2,10 +2,13 @@
 
 Nothing here is written in advance: every sentence is chosen and filled from the
 summary rows (mean ± std over the seeds that finished), the run rows and the
-runs' loss histories. Two settings are told apart only when their mean ± std
-intervals do not overlap; with one seed there is no spread, and the sentence says
-so instead of naming a winner. The sentences themselves are in
-report/text/{language}.yaml under `findings`, passed in as `text`.
+runs' loss histories. Every row is first judged against its data set's mean
+image (report/verdicts.py): one that did not learn is named as such and left out
+of every ranking, best, trend and comparison with PCA, as a diverged one is. Two
+settings are told apart only when their mean ± std intervals do not overlap;
+with one seed there is no spread, and the sentence says so instead of naming a
+winner. The sentences themselves are in report/text/{language}.yaml under
+`findings`, passed in as `text`.
 """
 
 import math
@@ -14,12 +17,20 @@ from statistics import median
 from aestudy.kinds import kind_of
 from aestudy.report.crossref import cite
 from aestudy.report.tables import mean_std, number
+from aestudy.report.verdicts import LEARNED_BELOW, against_chance, learned, not_learned
 
 # A run whose final test loss is this much above its lowest has begun to overfit
 # (a smaller rise is within the epoch-to-epoch noise of the smoke runs).
 OVERFITTING_RISE = 0.01
 # The order of the conclusions' subsections, after which comes the overall one.
 FAMILIES = ["ae", "vae", "regularised_ae", "vae_variant"]
+# A baseline below this share of the mean image's MSE is near zero (PCA of as many
+# components as the images have dimensions): a difference from it is given in
+# absolute terms, since a percentage of nearly nothing means nothing.
+NEAR_ZERO = 0.02
+# Codes of more values than this are feature maps rather than compact codes: their
+# probes are set beside the probe on raw pixels, not ranked with small codes.
+COMPACT_CODE = 32
 
 
 def _value(row, key):
@@ -57,9 +68,46 @@ def against_value(row, metric, value):
 
 
 def finished_rows(rows):
-    return sorted(
-        (r for r in rows if _value(r, "test_mse_mean") is not None), key=lambda r: r["latent_dim"]
-    )
+    """The rows that may be ranked: finished, and every finished run learned."""
+    return sorted((r for r in rows if learned(r)), key=lambda r: r["latent_dim"])
+
+
+def seeds_phrase(n, text):
+    return text["one_seed"] if n == 1 else text["n_seeds"].format(n=n)
+
+
+def _share(value, of):
+    return f"{value / of:.0%}".replace("%", " %") if of else "–"
+
+
+def learning_verdict(rows, text):
+    """Whether each latent size of a model beat the mean image, in one sentence."""
+    finished = [r for r in rows if _value(r, "test_mse_mean") is not None]
+    mean = next((r["mean_mse"] for r in finished if _value(r, "mean_mse")), None)
+    if not finished or mean is None:
+        return []
+    failed = not_learned(finished)
+    if not failed:
+        shares = sorted(r["test_mse_mean"] / mean for r in finished)
+        share = _share(shares[0] * mean, mean)
+        if len(shares) > 1 and f"{shares[-1]:.0%}" != f"{shares[0]:.0%}":
+            share = text["range"].format(low=share, high=_share(shares[-1] * mean, mean))
+        return [
+            text["learned"].format(
+                model=rows[0]["model"], share=share, mean=number(mean), n=len(finished)
+            )
+        ]
+    cases = [
+        text["not_learned_case"].format(
+            z=r["latent_dim"], mse=mean_std(r, "test_mse"), k=r["did_not_learn"], n=r["runs"]
+        )
+        for r in failed
+    ]
+    return [
+        text["not_learned"].format(
+            model=rows[0]["model"], cases=listing(cases, text), mean=number(mean)
+        )
+    ]
 
 
 def listing(items, text):
@@ -74,9 +122,10 @@ def _sizes(rows, text):
     return listing((r["latent_dim"] for r in rows), text)
 
 
-def model_findings(rows, text, histories=None):
+def model_findings(rows, text, histories=None, short_epochs=0):
     """Sentences about one model from its summary rows (one per latent size) and
-    its runs' loss histories ({(latent size, seed): [(epoch, train, test)]})."""
+    its runs' loss histories ({(latent size, seed): [(epoch, train, test)]});
+    below `short_epochs` epochs overfitting is not judged."""
     rows = sorted(rows, key=lambda r: r["latent_dim"])
     head = rows[0]
     names = dict(model=head["model"], kind=head["kind"], dataset=head["dataset"])
@@ -85,6 +134,7 @@ def model_findings(rows, text, histories=None):
         for r in rows
         if _value(r, "test_mse_mean") is None
     ]
+    sentences += learning_verdict(rows, text)
     finished = finished_rows(rows)
     if not finished:
         return sentences
@@ -96,7 +146,7 @@ def model_findings(rows, text, histories=None):
     sentences += _active_units(finished, text)
     sentences += _representation(finished, text)
     if histories:
-        sentences.append(overfitting(head["model"], histories, text))
+        sentences.append(overfitting(head["model"], histories, text, short_epochs))
     return sentences
 
 
@@ -120,13 +170,16 @@ def _best_size(finished, names, text):
         names,
         best=best["latent_dim"],
         best_mse=mean_std(best, "test_mse"),
-        n=best["runs"] - best["diverged"],
+        seeds=seeds_phrase(best["runs"] - best["diverged"], text),
         worst=worst["latent_dim"],
         worst_mse=mean_std(worst, "test_mse"),
         sizes=_sizes(tied, text),
     )
     key = {"single": "single", "one_seed": "best_one_seed", "tied": "best_tied", "best": "best"}
-    return text[key[verdict]].format(**filled)
+    sentence = text[key[verdict]].format(**filled)
+    if verdict == "tied" and worst not in tied:
+        sentence += text["sentence_gap"] + text["worse_than_tied"].format(**filled)
+    return sentence
 
 
 def _trend(finished, text):
@@ -152,16 +205,20 @@ def _against_pca(rows, text):
     groups = {"better": [], "worse": [], "tied": [], "one_seed": []}
     for row in rows:
         pca = _value(row, "pca_mse")
-        if pca is None or pca <= 0:
+        if pca is None:
             continue
-        change = (row["test_mse_mean"] - pca) / pca * 100
-        case = text["pca_case"].format(
-            z=row["latent_dim"],
-            sign="+" if change > 0 else "−",
-            pct=abs(change),
-            mse=mean_std(row, "test_mse"),
-            pca=number(pca),
-        )
+        mean_image = _value(row, "mean_mse")
+        filled = dict(z=row["latent_dim"], mse=mean_std(row, "test_mse"), pca=number(pca))
+        if pca <= 0 or (mean_image and pca < NEAR_ZERO * mean_image):
+            difference = row["test_mse_mean"] - pca
+            case = text["pca_case_exact"].format(
+                sign="+" if difference > 0 else "−", diff=number(abs(difference)), **filled
+            )
+        else:
+            change = (row["test_mse_mean"] - pca) / pca * 100
+            case = text["pca_case"].format(
+                sign="+" if change > 0 else "−", pct=abs(change), **filled
+            )
         verdict = against_value(row, "test_mse", pca)
         key = {-1: "better", 1: "worse", 0: "tied", None: "one_seed"}[verdict]
         groups[key].append(case)
@@ -218,25 +275,78 @@ def _active_units(rows, text):
     return out
 
 
+def accuracy(row, metric="probe_accuracy"):
+    """An accuracy as shown: mean ± std over seeds, or one seed's value with its 95 %
+    bootstrap interval over the test images."""
+    if _value(row, f"{metric}_std") is not None or _value(row, f"{metric}_low_mean") is None:
+        return mean_std(row, metric)
+    return (
+        f"{row[f'{metric}_mean']:.2f} ({row[f'{metric}_low_mean']:.2f}–"
+        f"{row[f'{metric}_high_mean']:.2f})"
+    )
+
+
+def probe_against_chance(row):
+    """ "above", "below" or "at" chance: by the spread over seeds where there is one,
+    else by the one seed's bootstrap interval."""
+    mean, std = _value(row, "probe_accuracy_mean"), _value(row, "probe_accuracy_std")
+    if std is not None:
+        low, high = mean - std, mean + std
+    else:
+        low, high = _value(row, "probe_accuracy_low_mean"), _value(row, "probe_accuracy_high_mean")
+    return against_chance(mean, low, high, _value(row, "chance_accuracy"))
+
+
 def _representation(rows, text):
-    """Linear-probe and k-NN accuracy of the codes, per latent size."""
+    """Linear-probe and k-NN accuracy of the codes per latent size, beside chance,
+    the probe on PCA codes of the same size and the probe on raw pixels."""
     shown = [r for r in rows if _value(r, "probe_accuracy_mean") is not None]
     if not shown:
         return []
-
-    def per_size(metric):
-        cases = (
-            text["accuracy_case"].format(z=r["latent_dim"], acc=mean_std(r, metric)) for r in shown
+    head = shown[0]
+    cases = []
+    for r in shown:
+        versus = (
+            [text["versus_pca"].format(acc=number_2(r["pca_probe_accuracy"]))]
+            if (_value(r, "pca_probe_accuracy") is not None)
+            else []
         )
-        return listing(cases, text)
+        cases.append(
+            text["probe_case"].format(
+                z=r["latent_dim"],
+                acc=accuracy(r),
+                knn=accuracy(r, "knn_accuracy"),
+                versus=listing(versus, text) if versus else "",
+                chance=text[f"chance_{probe_against_chance(r) or 'unknown'}"],
+            )
+        )
+    out = [
+        text["representation"].format(
+            model=head["model"],
+            cases=text["list_parts"].join(cases),
+            chance=number_2(head.get("chance_accuracy")),
+            pixels=number_2(head.get("pixel_probe_accuracy")),
+        )
+    ]
+    if kind_of(head["kind"]).generation == "class":  # given the label
+        out.append(text["probe_conditional"].format(model=head["model"]))
+    large = [r["latent_dim"] for r in shown if r["latent_dim"] > COMPACT_CODE]
+    if large:
+        out.append(
+            text["probe_feature_map"].format(model=head["model"], sizes=listing(large, text))
+        )
+    return out
 
-    probe, knn = per_size("probe_accuracy"), per_size("knn_accuracy")
-    return [text["representation"].format(model=shown[0]["model"], probe=probe, knn=knn)]
+
+def number_2(value):
+    """An accuracy or AUC with two decimals, or '–'."""
+    return "–" if value is None or _value({"v": value}, "v") is None else f"{value:.2f}"
 
 
-def overfitting(model, histories, text):
+def overfitting(model, histories, text, short_epochs=0):
     """How many runs ended with their test loss above its lowest, and the median
-    gap between the final test and train losses."""
+    gap between the final test and train losses; with fewer than `short_epochs`
+    epochs only the gap, and why a test loss below the train loss is no surprise."""
     rose, gaps = 0, []
     for history in histories.values():
         tests = [test for _, _, test in history]
@@ -250,14 +360,22 @@ def overfitting(model, histories, text):
     if not gaps:
         return text["no_history"].format(model=model)
     gap = median(gaps)
+    epochs = max(len(history) for history in histories.values())
     filled = dict(
         model=model,
         rose=rose,
         n=len(gaps),
+        epochs=epochs,
         rise=f"{OVERFITTING_RISE:.0%}",
         gap=f"{'+' if gap >= 0 else '−'}{abs(gap):.1f} %",
     )
-    return text["overfit" if rose else "no_overfit"].format(**filled)
+    if epochs < short_epochs:
+        sentence = text["too_short_to_judge"].format(**filled)
+    else:
+        sentence = text["overfit" if rose else "no_overfit"].format(**filled)
+    if gap < 0:
+        sentence += text["sentence_gap"] + text["test_below_train"]
+    return sentence
 
 
 def plain_autoencoders(specs, network):
@@ -314,10 +432,22 @@ def mlp_against_conv(summary, specs, text):
     return out
 
 
-def divergence_findings(runs, text):
+def divergence_findings(runs, text, summary=None):
+    """A sentence per diverged run (or that none diverged); with the summary rows,
+    then how many runs learned."""
     diverged = [r for r in runs if r["status"] == "diverged"]
+    if summary is not None:
+        by_model = {}
+        for row in summary:
+            by_model.setdefault(row["model"], []).append(row)
+        learning = learned_count(by_model, runs, text)
+        return [*_diverged_runs(diverged, text), *learning]
     if not diverged:
         return [text["none_diverged"].format(n=len(runs))]
+    return _diverged_runs(diverged, text)
+
+
+def _diverged_runs(diverged, text):
     return [
         text["diverged"].format(
             model=r["model"], z=r["latent_dim"], seed=r["seed"], epoch=r["diverged_epoch"]
@@ -347,32 +477,47 @@ def conclusions(summary, runs, specs, datasets, text, short_epochs):
 
 
 def _model_conclusion(model, rows, text):
+    """What one model's runs show, in a few sentences: whether it learned, which
+    latent size reconstructs best, its ELBO and how its codes compare."""
+    if all(_value(r, "test_mse_mean") is None for r in rows):
+        return [text["conclude_none"].format(model=model)]
+    failed = not_learned(rows)
+    out = []
+    if failed:
+        out.append(
+            text["conclude_not_learned"].format(
+                model=model, sizes=_sizes(failed, text), mean=number(failed[0]["mean_mse"])
+            )
+        )
     finished = finished_rows(rows)
     if not finished:
-        return [text["conclude_none"].format(model=model)]
+        return out
     verdict, best, tied = rank_sizes(finished)
     filled = dict(
         model=model,
         best=best["latent_dim"],
         best_mse=mean_std(best, "test_mse"),
         sizes=_sizes(tied, text),
+        share=_share(best["test_mse_mean"], best.get("mean_mse")),
     )
-    out = [text[f"conclude_{verdict}"].format(**filled)]
+    out.append(text[f"conclude_{verdict}"].format(**filled))
     with_elbo = [r for r in finished if _value(r, "elbo_mean") is not None]
     if with_elbo:
         top = max(with_elbo, key=lambda r: r["elbo_mean"])
-        out.append(
-            text["conclude_vae"].format(
-                model=model, elbo=mean_std(top, "elbo"), z=top["latent_dim"]
-            )
-        )
+        key = "conclude_vae" if len(with_elbo) > 1 else "conclude_vae_single"
+        out.append(text[key].format(model=model, elbo=mean_std(top, "elbo"), z=top["latent_dim"]))
         out += _active_units([top], text)
     probed = [r for r in finished if _value(r, "probe_accuracy_mean") is not None]
     if probed:
         top = max(probed, key=lambda r: r["probe_accuracy_mean"])
         out.append(
             text["conclude_probe"].format(
-                model=model, z=top["latent_dim"], acc=mean_std(top, "probe_accuracy")
+                model=model,
+                z=top["latent_dim"],
+                acc=accuracy(top),
+                chance=text[f"chance_{probe_against_chance(top) or 'unknown'}"],
+                pca=number_2(top.get("pca_probe_accuracy")),
+                pixels=number_2(top.get("pixel_probe_accuracy")),
             )
         )
     return out
@@ -410,14 +555,13 @@ def _limitations(models, by_model, specs, datasets, text, short_epochs):
     return out
 
 
-def _overall(by_model, specs, runs, text):
-    """Across families: PCA, representation quality, divergence."""
+def _against_pca_counts(by_model, specs, text):
+    """One sentence on how the MSE-trained settings that learned fare against PCA
+    of the same size, naming only the outcomes that occur."""
     counts = {-1: 0, 0: 0, 1: 0, None: 0}
     one_seed_lower = 0  # of the one-seed settings: those whose MSE is below PCA's
-    left_out = []
     for model, rows in by_model.items():
         if kind_of(specs[model]).trained_on != "mse":
-            left_out.append(model)
             continue
         for row in finished_rows(rows):
             pca = _value(row, "pca_mse")
@@ -425,44 +569,111 @@ def _overall(by_model, specs, runs, text):
                 verdict = against_value(row, "test_mse", pca)
                 counts[verdict] += 1
                 one_seed_lower += verdict is None and row["test_mse_mean"] < pca
-    found = []
     total = sum(counts.values())
-    if total:
-        found.append(
-            text["conclude_pca"].format(
-                wins=counts[-1],
-                tied=counts[0],
-                losses=counts[1],
-                one_seed=counts[None],
-                lower=one_seed_lower,
-                total=total,
-            )
+    if not total:
+        return []
+    keys = {-1: "pca_count_better", 0: "pca_count_tied", 1: "pca_count_worse"}
+    parts = [text[key].format(n=counts[v], total=total) for v, key in keys.items() if counts[v]]
+    if counts[None]:
+        parts.append(
+            text["pca_count_one_seed"].format(n=counts[None], total=total, lower=one_seed_lower)
         )
-    limits = []
-    if left_out:
-        limits.append(text["limit_pca_left_out"].format(models=listing(left_out, text)))
+    return [text["conclude_pca"].format(parts=listing(parts, text))]
+
+
+def _best_probes(by_model, text):
+    """Per data set: the best compact code by its linear probe (ties and one-seed
+    rows said as such), set beside PCA codes of the same size, the raw pixels and
+    chance; feature maps larger than COMPACT_CODE values are named apart."""
     by_dataset = {}
     for rows in by_model.values():
         for row in finished_rows(rows):
             if _value(row, "probe_accuracy_mean") is not None:
                 by_dataset.setdefault(row["dataset"], []).append(row)
+    out = []
     for dataset, rows in by_dataset.items():
-        top = max(rows, key=lambda r: r["probe_accuracy_mean"])
-        tied = [r for r in rows if r is not top and compare(top, r, "probe_accuracy") in (0, None)]
-        found.append(
-            text["conclude_probe_best" if not tied else "conclude_probe_tied"].format(
+        compact = [r for r in rows if r["latent_dim"] <= COMPACT_CODE]
+        large = [r for r in rows if r["latent_dim"] > COMPACT_CODE]
+        head = rows[0]
+        baselines = text["probe_baselines"].format(
+            pixels=number_2(head.get("pixel_probe_accuracy")),
+            chance=number_2(head.get("chance_accuracy")),
+        )
+        if compact:
+            top = max(compact, key=lambda r: r["probe_accuracy_mean"])
+            others = [r for r in compact if r is not top]
+            tied = [r for r in others if compare(top, r, "probe_accuracy") in (0, None)]
+            filled = dict(
                 dataset=dataset,
                 model=top["model"],
                 z=top["latent_dim"],
-                acc=mean_std(top, "probe_accuracy"),
-                n=len(tied),
+                acc=accuracy(top),
+                pca=number_2(top.get("pca_probe_accuracy")),
+                most=COMPACT_CODE,
                 cite=cite("alain2016"),
+                baselines=baselines,
             )
-        )
-    diverged = sum(r["status"] == "diverged" for r in runs)
-    found.append(
-        text["conclude_diverged" if diverged else "conclude_none_diverged"].format(
-            n=diverged, total=len(runs)
-        )
-    )
+            if not others:
+                key = "conclude_probe_only"
+            elif not tied:
+                key = "conclude_probe_best"
+            else:
+                key = "conclude_probe_tied"
+                filled["others"] = listing(
+                    (
+                        text["probe_other"].format(
+                            model=r["model"], z=r["latent_dim"], acc=accuracy(r)
+                        )
+                        for r in tied
+                    ),
+                    text,
+                )
+            out.append(text[key].format(**filled))
+        for r in large:
+            out.append(
+                text["conclude_probe_large"].format(
+                    dataset=dataset,
+                    model=r["model"],
+                    z=r["latent_dim"],
+                    acc=accuracy(r),
+                    pca=number_2(r.get("pca_probe_accuracy")),
+                    baselines=baselines,
+                )
+            )
+    return out
+
+
+def _overall(by_model, specs, runs, text):
+    """Across families: whether the runs learned, PCA, representation quality,
+    divergence."""
+    found = learned_count(by_model, runs, text)
+    found += _against_pca_counts(by_model, specs, text)
+    found += _best_probes(by_model, text)
+    limits = []
+    left_out = [m for m in by_model if kind_of(specs[m]).trained_on != "mse"]
+    if left_out:
+        limits.append(text["limit_pca_left_out"].format(models=listing(left_out, text)))
     return found, limits
+
+
+def learned_count(by_model, runs, text):
+    """How many runs finished, diverged and did not learn, in one sentence."""
+    diverged = sum(r["status"] == "diverged" for r in runs)
+    failed = [
+        f"{r['model']} (z = {r['latent_dim']})"
+        for rows in by_model.values()
+        for r in not_learned(rows)
+    ]
+    total = len(runs)
+    judged = all(_value(r, "mean_mse") is not None for rows in by_model.values() for r in rows)
+    if not diverged and not failed and not judged:
+        return [text["none_diverged"].format(n=total)]
+    if not diverged and not failed:
+        threshold = f"{LEARNED_BELOW:.0%}".replace("%", " %")
+        return [text["conclude_all_learned"].format(total=total, threshold=threshold)]
+    parts = []
+    if diverged:
+        parts.append(text["conclude_diverged"].format(n=diverged, total=total))
+    if failed:
+        parts.append(text["conclude_not_learned_overall"].format(settings=listing(failed, text)))
+    return [text["sentence_gap"].join(parts)]

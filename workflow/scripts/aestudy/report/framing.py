@@ -54,7 +54,7 @@ def study_framing(records, compute, config_files, specs, datasets, words, today=
             words["run_versions"].format(python=p, torch=t, cuda=c) for p, t, c in run_versions
         )
     )
-    hours = float(compute["seconds"].sum()) / 3600
+    seconds = float(compute["seconds"].sum())
     devices = sorted({str(r["device"]) for r in records})
     hosts = sorted({r["provenance"].get("host") or "?" for r in records})
     rows = [
@@ -71,14 +71,31 @@ def study_framing(records, compute, config_files, specs, datasets, words, today=
         ),
         (
             words["training_time"],
-            words["training_time_value"].format(hours=hours, jobs=len(compute)),
+            words["training_time_value"].format(
+                duration=duration(seconds, words), jobs=len(compute)
+            ),
         ),
     ]
     return dict(rows=rows, notices=_notices(specs, datasets, words))
 
 
+def duration(seconds, words):
+    """Compute time in the unit that reads best: hours, minutes or seconds."""
+    if seconds >= 3600:
+        return words["hours"].format(n=seconds / 3600)
+    if seconds >= 60:
+        return words["minutes"].format(n=seconds / 60)
+    return words["seconds"].format(n=seconds)
+
+
+def _models(names, specs, words):
+    """The models named, or 'every model' when that is all of them."""
+    return words["every_model"] if len(names) == len(specs) else _join(names)
+
+
 def _notices(specs, datasets, words):
-    """Sentences on why the numbers are not the course's: stand-in data, short runs."""
+    """Why the numbers are not the course's: stand-in data (and what each stand-in
+    is), short runs; sentences of one notice."""
     notices = []
     stand_ins = {}
     for name, spec in specs.items():
@@ -86,14 +103,17 @@ def _notices(specs, datasets, words):
         if fmt in STAND_INS:
             stand_ins.setdefault((fmt, STAND_INS[fmt]), []).append(name)
     for (fmt, real), models in stand_ins.items():
-        notices.append(words["stand_in"].format(stand_in=fmt, real=real, models=_join(models)))
+        notices.append(
+            words["stand_in"].format(stand_in=fmt, real=real, models=_models(models, specs, words))
+        )
+        notices.append(words["stand_in_what"][fmt])
     short = {name: spec["epochs"] for name, spec in specs.items()}
     short = {name: e for name, e in short.items() if e < SHORT_TRAINING_EPOCHS}
     if short:
         epochs = sorted(set(short.values()))
         notices.append(
             words["short_training"].format(
-                models=_join(short),
+                models=_models(list(short), specs, words),
                 epochs=_join(epochs),
                 threshold=SHORT_TRAINING_EPOCHS,
             )

@@ -18,14 +18,74 @@ from PIL import Image
 from aestudy.data.formats import IMAGE_SHAPES
 from aestudy.figures import ANOMALY_FIGURES, WIDE_FIGURES
 from aestudy.kinds import build_model, kind_of
-from aestudy.report import crossref, downstream, findings
+from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.crossref import refer
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
 from aestudy.report.model_summary import layer_table_per_size
-from aestudy.report.tables import compute_by_model, records, summary_display
+from aestudy.report.tables import compute_by_model, number, records, summary_display
+from aestudy.report.verdicts import run_verdict
 
 # The model settings the report lists, in order, where a model has them.
-SETTINGS = ["epochs", "batch_size", "optimizer", "lr", "weight_decay", "beta"]
+SETTINGS = [
+    *["epochs", "batch_size", "optimizer", "lr", "weight_decay", "beta"],
+    *["contraction_weight", "codebook_size", "commitment"],
+]
+
+
+def corruption(noise, words):
+    """A corruption block (a kind's `noise`, evaluation.denoising) in words."""
+    return words[noise["type"]].format(factor=noise["factor"], share=noise["drop_fraction"])
+
+
+def method_details(evaluation, baselines, text):
+    """Section 3's paragraph on how every run is judged, from the config that ran:
+    the fixed corrupted test set, the probes and the sanity baselines."""
+    words = text["methods"]
+    train_sizes = sorted({b["probe_train_images"] for b in baselines.values()})
+    return text["sentence_gap"].join(
+        [
+            words["baselines"],
+            words["probes"].format(
+                n=evaluation["probe_train_size"],
+                used=findings.listing([str(n) for n in train_sizes], text["findings"]),
+            ),
+            words["denoising"].format(
+                corruption=corruption(evaluation["denoising"], words["corruption"])
+            ),
+        ]
+    )
+
+
+def data_settings(baseline, names, words):
+    """The rows of a model's settings table on its data: image counts, and for a
+    data set made for anomaly detection its normal and anomalous classes."""
+    if not baseline:
+        return []
+    rows = [
+        (
+            names["images"],
+            words["images"].format(
+                train=baseline["train_images"],
+                validation=baseline["validation_images"],
+                test=baseline["test_images"],
+            )
+            if baseline["validation_images"]
+            else words["images_no_validation"].format(
+                train=baseline["train_images"], test=baseline["test_images"]
+            ),
+        )
+    ]
+    if "normal_classes" in baseline:
+        rows.append(
+            (
+                names["anomaly_classes"],
+                words["anomaly_classes"].format(
+                    normal=", ".join(map(str, baseline["normal_classes"])),
+                    anomalous=", ".join(map(str, baseline["anomalous_classes"])),
+                ),
+            )
+        )
+    return rows
 
 
 @functools.cache  # the generation gallery shows some figures a second time
@@ -68,12 +128,34 @@ def _architecture(name, spec, image_shape, dims, text):
     )
 
 
+def _run_heading(name, z, seed, runs, baseline, text):
+    """A run's figure heading, marked when the run did not learn."""
+    heading = text["figures_of"].format(model=name, z=z, seed=seed)
+    run = next(
+        (r for r in runs if (r["model"], r["latent_dim"], r["seed"]) == (name, z, seed)), None
+    )
+    mean = baseline.get("mean_mse")
+    if run and run_verdict(run["status"], run["test_mse"], mean) == "did_not_learn":
+        heading += text["run_not_learned"].format(mse=number(run["test_mse"]), mean=number(mean))
+    return heading
+
+
 def model_section(
-    name, spec, datasets, summary_rows, runs, run_figures, sweep_path, text, histories
+    name,
+    spec,
+    datasets,
+    summary_rows,
+    runs,
+    run_figures,
+    sweep_path,
+    text,
+    histories,
+    baseline=None,
 ):
     """One model's part of sections 3 and 4. `run_figures` lists the model's per-run
     figures as dicts: latent_dim, seed, figure, path; `histories` its runs' loss
-    histories by (latent size, seed)."""
+    histories by (latent size, seed); `baseline` its data set's sanity baselines."""
+    baseline = baseline or {}
     image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
     dims = sorted(spec["latent_dims"])
     devices = sorted({r["device"] for r in runs if r["model"] == name})
@@ -82,7 +164,13 @@ def model_section(
         (names["dataset"], f"{spec['dataset']} ({'×'.join(map(str, image_shape))})"),
         (names["latent_dims"], ", ".join(map(str, dims))),
         (names["seeds"], ", ".join(map(str, spec["seeds"]))),
+        *data_settings(baseline, names, text["methods"]),
         *[(names[key], spec[key]) for key in SETTINGS if key in spec],
+        *(
+            [(names["noise"], corruption(spec["noise"], text["methods"]["corruption"]))]
+            if "noise" in spec
+            else []
+        ),
         (names["loss"], text["losses"][spec["kind"]]),
         (names["device"], ", ".join(devices)),
     ]
@@ -113,7 +201,7 @@ def model_section(
             groups.append(
                 dict(
                     id=f"fig-{name}-z{z}-seed{seed}",
-                    heading=text["figures_of"].format(model=name, z=z, seed=seed),
+                    heading=_run_heading(name, z, seed, runs, baseline, text),
                     figures=panels,
                 )
             )
@@ -147,7 +235,9 @@ def model_section(
             sweep=refer(sweep_id),
             runs=_figure_list(run_ids, text) if run_ids else "–",
         ),
-        findings=findings.model_findings(summary_rows, text["findings"], histories),
+        findings=findings.model_findings(
+            summary_rows, text["findings"], histories, SHORT_TRAINING_EPOCHS
+        ),
         sweep=dict(
             id=sweep_id,
             name=text["figure_names"]["latent_dim_sweep"],
@@ -281,6 +371,8 @@ def render_report(
     run_records=(),
     histories=None,
     config_files=(),
+    baselines=None,
+    evaluation=None,
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
     latent_dim, seed, figure, path); `sweep_paths`: each model's sweep figure;
@@ -291,6 +383,7 @@ def render_report(
     `template`, `style`: their files."""
     run_records_table = records(runs)
     histories = histories or {}
+    baselines = baselines or {}
     sections = [
         model_section(
             name,
@@ -302,6 +395,7 @@ def render_report(
             sweep_paths[name],
             text,
             {(z, seed): h for (m, z, seed), h in histories.items() if m == name},
+            baselines.get(spec["dataset"]),
         )
         for name, spec in specs.items()
     ]
@@ -332,12 +426,17 @@ def render_report(
         info=settings,
         style=Path(style).read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
+        methods=method_details(evaluation, baselines, text) if evaluation and baselines else "",
+        abstract=headline.abstract(
+            records(summary), run_records_table, specs, text["headline"], words
+        ),
+        key_table=headline.key_table(records(summary), specs, text["headline"]),
         framing=study_framing(
             list(run_records), compute, list(config_files), specs, datasets, text["framing"]
         ),
         summary_table=summary_table(summary, text),
         compute_table=compute_table(compute, text),
-        divergence=findings.divergence_findings(run_records_table, words),
+        divergence=findings.divergence_findings(run_records_table, words, records(summary)),
         models=sections,
         downstream=downstream_section(summary, specs, roc_paths, run_figures, text),
         conclusions=conclusions,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from aestudy.evaluation import all_metrics
+from aestudy.report.verdicts import run_verdict
 
 RUN_KEY = ["model", "latent_dim", "seed"]
 # The test metrics of every kind (the registry's), between the run's identity and
@@ -38,11 +39,18 @@ PCA_COLUMNS = {
     "denoised_psnr": "pca_denoised_psnr",
     "noisy_mse": "noisy_mse",
     "noisy_psnr": "noisy_psnr",
+    "probe_accuracy": "pca_probe_accuracy",
+    "knn_accuracy": "pca_knn_accuracy",
 }
+# The data set's sanity baselines (evaluation/dataset_baseline.py) beside each row.
+DATASET_BASELINE_COLUMNS = [
+    *["mean_mse", "mean_psnr", "chance_accuracy", "pixel_probe_accuracy", "pixel_knn_accuracy"],
+    *["mean_anomaly_auc", "mean_anomaly_auc_low", "mean_anomaly_auc_high"],
+]
 SUMMARY_COLUMNS = [
-    *["model", "kind", "dataset", "latent_dim", "runs", "diverged"],
+    *["model", "kind", "dataset", "latent_dim", "runs", "diverged", "did_not_learn"],
     *[f"{m}_{s}" for m in METRICS for s in ("mean", "std")],
-    *["iw_samples", *PCA_COLUMNS.values()],
+    *["iw_samples", *PCA_COLUMNS.values(), *DATASET_BASELINE_COLUMNS],
 ]
 COMPUTE_COLUMNS = [*RUN_KEY, "seconds", "cpu_seconds", "max_rss_mb", "device"]
 
@@ -85,16 +93,40 @@ def read_pca(paths):
     return {(b["dataset"], b["latent_dim"]): b for b in map(read_json, paths)}
 
 
-def summarize(runs, pca):
+def read_baselines(paths):
+    """{dataset: its sanity baselines} from the data-set baseline files."""
+    return {b["dataset"]: b for b in map(read_json, paths)}
+
+
+def verdicts(runs, baselines):
+    """Each run's verdict (report/verdicts.py) against its data set's mean image."""
+    return pd.Series(
+        [
+            run_verdict(status, mse, baselines.get(dataset, {}).get("mean_mse"))
+            for status, mse, dataset in zip(
+                runs["status"], runs["test_mse"], runs["dataset"], strict=True
+            )
+        ],
+        index=runs.index,
+        dtype="object",
+    )
+
+
+def summarize(runs, pca, baselines=None):
     """Mean ± std over the finished seeds per (model, latent_dim); `pca` maps
-    (dataset, latent_dim) to the PCA baseline's record."""
+    (dataset, latent_dim) to the PCA baseline's record, `baselines` a data set to
+    its sanity baselines. Runs that did not learn are counted, and averaged in:
+    their numbers are the evidence that they did not."""
+    baselines = baselines or {}
     runs = pd.DataFrame(runs)
+    runs["verdict"] = verdicts(runs, baselines) if len(runs) else []
     groups = runs.groupby(["model", "latent_dim"], sort=True)
     summary = groups.agg(
         kind=("kind", "first"),
         dataset=("dataset", "first"),
         runs=("status", "size"),
         diverged=("status", lambda status: int((status != "ok").sum())),
+        did_not_learn=("verdict", lambda verdict: int((verdict == "did_not_learn").sum())),
         iw_samples=("iw_samples", "first"),
     )
     missing = [m for m in METRICS if m not in runs.columns]  # metrics no run reports
@@ -105,12 +137,15 @@ def summarize(runs, pca):
         summary[f"{metric}_mean"] = stats["mean"]
         summary[f"{metric}_std"] = stats["std"]
     summary = summary.reset_index()
-    baselines = [
+    pca_rows = [
         pca.get(key, {}) for key in zip(summary["dataset"], summary["latent_dim"], strict=True)
     ]
     for key, column in PCA_COLUMNS.items():
-        summary[column] = [baseline.get(key) for baseline in baselines]
-    return _typed(summary[SUMMARY_COLUMNS], integers=[*INTEGER_COLUMNS, "runs", "diverged"])
+        summary[column] = [baseline.get(key) for baseline in pca_rows]
+    for column in DATASET_BASELINE_COLUMNS:
+        summary[column] = [baselines.get(d, {}).get(column) for d in summary["dataset"]]
+    integers = [*INTEGER_COLUMNS, "runs", "diverged", "did_not_learn"]
+    return _typed(summary[SUMMARY_COLUMNS], integers=integers)
 
 
 def records(table):

@@ -1,0 +1,50 @@
+"""The verdict on each run before any ranking: did it learn at all?
+
+A run "did not learn" when its test MSE is not clearly below that of the mean
+training image, the reconstruction of a model that ignores its input. Such a
+run, like a diverged one, is named as such and left out of every ranking, best,
+trend and comparison with PCA. Accuracies and AUCs are set against chance with
+their bootstrap interval over the test images (one seed) or their spread over
+seeds.
+"""
+
+import math
+
+# A run learned when its test MSE is at most this share of the mean image's: 10 %
+# below it, beyond the few per cent a model that outputs a blurred mean reaches.
+LEARNED_BELOW = 0.9
+
+
+def _present(value):
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def run_verdict(status, test_mse, mean_mse):
+    """ "diverged", "did_not_learn", "learned", or "unjudged" with no baseline."""
+    if status != "ok" or not _present(test_mse):
+        return "diverged"
+    if not _present(mean_mse):
+        return "unjudged"
+    return "learned" if test_mse <= LEARNED_BELOW * mean_mse else "did_not_learn"
+
+
+def learned(row):
+    """A summary row (model, latent size) whose finished runs all learned: the
+    only kind that enters a ranking."""
+    return _present(row.get("test_mse_mean")) and not row.get("did_not_learn")
+
+
+def not_learned(rows):
+    """The summary rows with a finished run that did not learn."""
+    return [r for r in rows if _present(r.get("test_mse_mean")) and r.get("did_not_learn")]
+
+
+def against_chance(value, low, high, chance):
+    """Where an accuracy or AUC stands against `chance`: "above", "below" or "at"
+    (its interval holds chance). `low`, `high`: its interval (bootstrap or mean ±
+    std); without one, only the value is compared: "above" or "below"."""
+    if not _present(value) or not _present(chance):
+        return None
+    if _present(low) and _present(high):
+        return "above" if low > chance else "below" if high < chance else "at"
+    return "above" if value > chance else "below" if value < chance else "at"
