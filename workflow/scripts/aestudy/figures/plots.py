@@ -23,6 +23,7 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
+from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
 from aestudy.atomic_files import atomic_path  # noqa: E402
 
@@ -31,6 +32,9 @@ WIDE_WIDTH = 10.0  # 1100 px, shown 832 px wide
 FONT_SIZE = 9  # points; titles are a point larger, legends a point smaller
 LINE = 1.3 / 72  # inches a line of text takes, per point of its size
 PAD = 2  # pixels of white around each image of a grid (figure_data.grid's padding)
+# The PNG's text chunk that holds the height in pixels of its smallest text (its
+# font size in pixels): the report's tests read how large a browser shows it.
+MIN_TEXT_KEY = "min_text_px"
 # Fewer shades than a PNG can hold, for smaller files: a plot's lines and text need
 # few colours, and a grid of grey images in 32 greys looks as it does in 256.
 PLOT_COLOURS = 64
@@ -146,8 +150,20 @@ def save(fig, path, dpi):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     image = compact(Image.open(buffer), 256 if getattr(fig, "colour_images", False) else None)
+    info = PngInfo()
+    info.add_text(MIN_TEXT_KEY, f"{smallest_text_px(fig, dpi):.2f}")
     with atomic_path(path) as tmp:
-        image.save(tmp, format="png", optimize=True)
+        image.save(tmp, format="png", optimize=True, pnginfo=info)
+
+
+def smallest_text_px(fig, dpi):
+    """The font size in pixels of the smallest text drawn on a saved figure."""
+    sizes = [
+        text.get_fontsize() * dpi / 72
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return min(sizes, default=0.0)
 
 
 def warn_if_words_cannot_be_drawn(fig):
