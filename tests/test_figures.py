@@ -19,12 +19,19 @@ import pytest
 import torch
 import yaml
 from figure_pixels import grid_shape, is_a_picture, tile_means, tiles, width
+from PIL import Image
 
 from conftest import REPO, copy_repository, planned_jobs, skip_or_fail, snakemake
 
 RUNS = 21  # the smoke study's training runs
 RUN_FIGURES = ["loss_curve", "reconstructions", "latent_space", "interpolation", "samples"]
 MAX_COLUMNS = 8  # images in a row of a reconstruction or denoising grid
+
+
+def block_columns(count):
+    """Columns of a grid of `count` images in blocks: as few blocks of at most 8 as
+    hold them, shared out evenly (10: 5 + 5)."""
+    return math.ceil(count / math.ceil(count / MAX_COLUMNS))
 
 
 class DimmingModel(torch.nn.Module):
@@ -91,7 +98,7 @@ def figure_words(language, figure):
     """A figure kind's words as figures.smk passes them."""
     text = yaml.safe_load((REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8"))
     words = text["figure_words"]
-    if figure in ("latent_dim_sweep", "roc"):
+    if figure in ("latent_dim_sweep", "roc", "comparison"):
         return words[figure]
     extra = {"classes": words["classes"]} if figure in ("latent_space", "class_samples") else {}
     return dict(words[figure], run=words["run"], diverged=words["diverged"], **extra)
@@ -133,6 +140,22 @@ def draw(path, script, **arguments):
     return Drawing(path, list(texts.values()), [str(w.message) for w in caught])
 
 
+def draw_loss_curve(path, history, kind, language, dataset="digits"):
+    """A loss curve drawn from a history.csv, for a run of `kind`, in `language`."""
+    import plot_loss_curve
+
+    return draw(
+        path,
+        plot_loss_curve,
+        history_path=history,
+        kind=kind,
+        run=RUN,
+        dataset=dataset,
+        settings=figure_settings("loss_curve"),
+        words=figure_words(language, "loss_curve"),
+    )
+
+
 def npz(path, arrays):
     np.savez(path, **arrays)
     return path
@@ -149,11 +172,11 @@ def draw_every_figure(folder, language):
     (its traversal) and a loss curve for every kind."""
     import plot_anomaly_scores
     import plot_code_usage
+    import plot_comparison
     import plot_image_grid
     import plot_kl_per_dimension
     import plot_latent_dim_sweep
     import plot_latent_space
-    import plot_loss_curve
     import plot_roc
 
     folder.mkdir()
@@ -189,19 +212,21 @@ def draw_every_figure(folder, language):
     grid("class_samples", "class_samples")
     grid("manifold_traversal", "manifold", source=line)
     grid("diverged", "samples", source=diverged)
+    drawings["comparison"] = draw(
+        folder / "comparison.png",
+        plot_comparison,
+        data_paths=[figure_data, figure_data],
+        runs=[dict(model="ae_anomaly", latent_dim=4, seed=0), dict(RUN, seed=0)],
+        dataset="digits_without_1",
+        settings=figure_settings("comparison"),
+        words=figure_words(language, "comparison"),
+    )
 
     history = folder / "history.csv"
     history.write_text("epoch,train_loss,test_loss\n1,0.061,0.058\n2,0.043,0.041\n")
     for kind in figure_words(language, "loss_curve")["ylabel"]:  # each kind's loss
-        drawings[f"loss_curve_{kind}"] = draw(
-            folder / f"loss_curve_{kind}.png",
-            plot_loss_curve,
-            history_path=history,
-            kind=kind,
-            run=RUN,
-            dataset="sample_patches",
-            settings=figure_settings("loss_curve"),
-            words=figure_words(language, "loss_curve"),
+        drawings[f"loss_curve_{kind}"] = draw_loss_curve(
+            folder / f"loss_curve_{kind}.png", history, kind, language, dataset="sample_patches"
         )
     drawings["latent_space"] = draw(
         folder / "latent_space.png",
@@ -275,7 +300,12 @@ def draw_every_figure(folder, language):
         plot_roc,
         scores_paths=[scores_path] * len(runs),
         metrics_paths=[
-            json_file(folder / f"auc{i}.json", dict(anomaly_auc=0.9 + 0.01 * i)) for i in range(4)
+            json_file(
+                folder / f"auc{i}.json",
+                # the VAE's runs are scored by the negative ELBO too
+                dict(anomaly_auc=0.9 + 0.01 * i, anomaly_elbo_auc=0.8 if i >= 2 else None),
+            )
+            for i in range(4)
         ],
         runs=runs,
         dataset="digits_without_1",
@@ -362,7 +392,6 @@ def test_chinese_words_are_drawn_in_a_cjk_font(chinese):
 def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_install(
     tmp_path, monkeypatch
 ):
-    import plot_loss_curve
 
     from aestudy.figures import plots
 
@@ -378,16 +407,7 @@ def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_i
     history.write_text("epoch,train_loss,test_loss\n1,0.5,0.6\n2,0.4,0.5\n")
     try:
         for name in ("first", "second"):  # two figures of one job: one warning
-            drawing = draw(
-                tmp_path / f"{name}.png",
-                plot_loss_curve,
-                history_path=history,
-                kind="vae",
-                run=RUN,
-                dataset="digits",
-                settings=figure_settings("loss_curve"),
-                words=figure_words("zh", "loss_curve"),
-            )
+            drawing = draw_loss_curve(tmp_path / f"{name}.png", history, "vae", "zh")
             assert is_a_picture(drawing.path)
             # said once in the log, not once for every character
             assert not [w for w in drawing.warnings if "missing from font" in w]
@@ -412,29 +432,33 @@ def test_chinese_figures_show_no_english_words(chinese):
             assert words <= NAMES, (name, text.artist.get_text())
 
 
-DISPLAY_WIDTH = {"wide": 832, "other": 488}  # px, in the report at a 1280 px wide window
+# CSS px a figure is shown wide: a gallery's column at a 390 px window (a phone:
+# 390 px less the body's .75rem padding each side) and at a 1280 px one (two
+# columns of 30.5rem). report/style.css shows every figure at that width.
+SHOWN_WIDTH = {"phone": 366, "laptop": 488}
 
 
-def test_every_figure_is_readable_at_the_width_the_report_shows_it(english, chinese):
-    """Shown in the report, a figure is scaled down to its display width: drawn at
-    most twice as wide (at the schema's default dpi), its 9-point text stays about
-    7 px high or more.
+def test_every_figure_is_drawn_at_one_width_with_text_a_phone_can_read(english, chinese):
+    """Every figure is plots.WIDTH inches wide and its smallest text FONT_SIZE
+    points, which the PNG records in pixels: shown a gallery column wide, its text
+    is 8 CSS px high or more on a phone, 10 or more on a laptop."""
+    from PIL import Image
 
-    The display widths come from report/style.css, at a 1280 px wide window and
-    16 px to the rem: the body is 62rem (992 px; its padding lies outside it);
-    wide figures (WIDE_FIGURES, and the latent-size sweep) are at most 52rem
-    (832 px); the others sit two to a row in the gallery, (992 px - a 1rem gap) / 2
-    = 488 px."""
-    from aestudy.figures import WIDE_FIGURES
+    from aestudy.figures import plots
 
-    wide = {*WIDE_FIGURES, "latent_dim_sweep"}
     for drawings in (english, chinese):
         for name, drawing in drawings.items():
-            kind = next((w for w in wide if name.startswith(w)), None)
-            display = DISPLAY_WIDTH["wide" if kind else "other"]
-            assert 300 < width(drawing.path) <= 2 * display, name
+            figure = drawing.texts[0].artist.get_figure(root=True)
             # the PNG is the canvas the texts were drawn on (matplotlib cuts it to whole pixels)
             assert width(drawing.path) == int(drawing.texts[0].canvas.width), name
+            assert figure.get_figwidth() == pytest.approx(plots.WIDTH, abs=0.02), name
+            dpi = drawing.texts[0].canvas.width / figure.get_figwidth()
+            drawn = min(text.artist.get_fontsize() for text in drawing.texts)
+            assert drawn >= plots.FONT_SIZE, name
+            recorded = float(Image.open(drawing.path).text[plots.MIN_TEXT_KEY])
+            assert recorded == pytest.approx(drawn * dpi / 72, abs=0.2), name
+            shown = {k: recorded * w / width(drawing.path) for k, w in SHOWN_WIDTH.items()}
+            assert shown["phone"] >= 8 and shown["laptop"] >= 10, (name, shown)
 
 
 def drawn_labels(drawing, axis):
@@ -444,9 +468,54 @@ def drawn_labels(drawing, axis):
     return [t.artist.get_text() for t in drawing.texts if t.artist in labels]
 
 
-def test_the_loss_curve_of_two_epochs_has_whole_epoch_ticks(english):
+def test_the_loss_curve_of_two_epochs_has_whole_epoch_ticks_on_a_linear_axis(english):
     epochs = drawn_labels(english["loss_curve_ae"], "x")
     assert epochs == ["1", "2"]
+    axes = english["loss_curve_ae"].texts[0].artist.get_figure(root=True).axes[0]
+    assert axes.get_yscale() == "linear"  # two points: a log axis would not help
+
+
+@pytest.mark.parametrize(
+    ("losses", "log"),
+    [
+        (np.geomspace(0.5, 0.01, 8), True),  # a long curve over more than a decade
+        (np.geomspace(0.5, 0.01, 4), False),  # too few epochs
+        (np.linspace(0.06, 0.03, 8), False),  # a narrow range
+        (np.r_[np.geomspace(0.5, 0.01, 7), np.nan], True),  # NaN left out
+        (np.r_[np.geomspace(0.5, 0.01, 7), 0.0], False),  # no log of zero
+    ],
+)
+def test_a_loss_curve_is_drawn_on_a_log_axis_only_where_that_helps(tmp_path, losses, log):
+
+    history = tmp_path / "history.csv"
+    rows = [f"{epoch},{loss},{loss * 0.9}" for epoch, loss in enumerate(losses, start=1)]
+    history.write_text("epoch,train_loss,test_loss\n" + "\n".join(rows) + "\n")
+    drawing = draw_loss_curve(tmp_path / "loss.png", history, "ae", "en")
+    axes = drawing.texts[0].artist.get_figure(root=True).axes[0]
+    assert axes.get_yscale() == ("log" if log else "linear")
+
+
+def test_every_class_has_a_colour_of_its_own(english):
+    """Ten classes, ten colours (tab10), in the legend and in the saved PNG: no two
+    classes' markers are drawn in one colour; more classes, still all different."""
+    from aestudy.figures.plots import class_colours
+
+    for count in (2, 10, 12, 30):
+        assert len(set(class_colours(count))) == count
+    drawing = english["latent_space"]
+    figure = drawing.texts[0].artist.get_figure(root=True)
+    (legend,) = figure.legends
+    colours = [tuple(handle.get_facecolor()[0][:3]) for handle in legend.legend_handles]
+    assert len(colours) == 10 and len(set(colours)) == 10
+    # each class's colour is in the PNG (its opaque legend marker), all told apart
+    pixels = np.asarray(Image.open(drawing.path).convert("RGB"), dtype=np.int16).reshape(-1, 3)
+    found = []
+    for colour in colours:
+        target = np.round(np.array(colour) * 255)
+        distance = np.abs(pixels - target).sum(1)
+        assert distance.min() <= 30, colour  # near: saved in a palette of 256 colours
+        found.append(tuple(pixels[distance.argmin()]))
+    assert len(set(found)) == 10
 
 
 def test_the_latent_space_is_drawn_on_equal_axes(english):
@@ -523,41 +592,47 @@ def grey_means(images):
     return [float(m) * 255 for m in images.float().div(255).mean((1, 2, 3))]
 
 
-@pytest.mark.parametrize("count", [5, 10, 16])
-def test_reconstructions_alternate_original_and_reconstructed_rows_of_at_most_8(tmp_path, count):
+@pytest.mark.parametrize(("count", "columns"), [(5, 5), (10, 5), (16, 8), (17, 6)])
+def test_reconstructions_alternate_original_and_reconstructed_rows_of_at_most_8(
+    tmp_path, count, columns
+):
     from aestudy.figures.latent_views import fixed_selection
 
     data = synthetic_data()
     path = draw_grid(tmp_path, "reconstructions", DimmingModel(2, (1, 16, 16)), data, count=count)
-    blocks = math.ceil(count / MAX_COLUMNS)
-    assert grid_shape(path) == (2 * blocks, min(count, MAX_COLUMNS))
+    blocks = math.ceil(count / columns)
+    assert block_columns(count) == columns
+    assert grid_shape(path) == (2 * blocks, columns)
     chosen = fixed_selection(count, len(data["test_images"]))
     originals = grey_means(data["test_images"][chosen])
     for block in range(blocks):
-        shown = originals[block * MAX_COLUMNS : (block + 1) * MAX_COLUMNS]
-        # the last block holds what is left, and no blank tile
-        assert len(tiles(path)[2 * block]) == len(shown)
+        shown = originals[block * columns : (block + 1) * columns]
+        # the last block holds what is left, at most one short, and no blank tile
+        assert len(tiles(path)[2 * block]) == len(shown) >= columns - 1
         assert tile_means(path, 2 * block) == pytest.approx(shown, abs=2)
         # the stand-in reconstructs at half the brightness
         halves = [m / 2 for m in shown]
         assert tile_means(path, 2 * block + 1) == pytest.approx(halves, abs=2)
 
 
-def test_denoising_shows_corrupted_denoised_and_clean_rows_in_blocks_of_8(tmp_path):
+def test_denoising_shows_corrupted_denoised_and_clean_rows_in_blocks_of_full_rows(tmp_path):
     from aestudy.data.corruption import fixed_corruption
     from aestudy.data.prepared import to_float
     from aestudy.figures.latent_views import fixed_selection
 
     data, count = synthetic_data(), 10
     path = draw_grid(tmp_path, "denoising", DimmingModel(2, (1, 16, 16)), data, count=count)
-    assert grid_shape(path) == (3 * math.ceil(count / MAX_COLUMNS), MAX_COLUMNS)
+    columns = block_columns(count)
+    assert columns == 5  # 10 images: two blocks of 5, not 8 and a row of 2
+    assert grid_shape(path) == (3 * 2, columns)
+    assert [len(row) for row in tiles(path)] == [columns] * 6
     chosen = fixed_selection(count, len(data["test_images"]))
     noise = figure_settings("denoising")["noise"]
     noisy = fixed_corruption(to_float(data["test_images"]), noise)[chosen]
     corrupted = [float(m) * 255 for m in noisy.mean((1, 2, 3))]
     clean = grey_means(data["test_images"][chosen])
-    for block, start in enumerate(range(0, count, MAX_COLUMNS)):
-        part = slice(start, start + MAX_COLUMNS)
+    for block, start in enumerate(range(0, count, columns)):
+        part = slice(start, start + columns)
         assert tile_means(path, 3 * block) == pytest.approx(corrupted[part], abs=2)
         assert tile_means(path, 3 * block + 1) == pytest.approx(
             [m / 2 for m in corrupted[part]], abs=2
@@ -585,6 +660,87 @@ def test_each_interpolation_row_starts_and_ends_with_its_two_images(tmp_path):
         assert (between >= -1).all() or (between <= 1).all()
 
 
+def test_the_roc_draws_the_negative_elbo_of_the_runs_scored_by_it(english):
+    """A solid curve per (model, latent size) by reconstruction error, and a dashed
+    one in the same colour by the negative ELBO for the runs that have its AUC; the
+    AUC as mean ± std over the two seeds."""
+    figure = english["roc"].texts[0].artist.get_figure(root=True)
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    words = figure_words("en", "roc")
+    recon = words["curve"].format(model="vae_anomaly", latent_dim=16, auc="0.925 ± 0.007")
+    elbo = words["curve_elbo"].format(model="vae_anomaly", latent_dim=16, auc="0.800 ± 0.000")
+    assert elbo in lines and recon in lines
+    assert lines[elbo].get_linestyle() == "--" and lines[recon].get_linestyle() == "-"
+    assert lines[elbo].get_color() == lines[recon].get_color()
+    assert [label for label in lines if "ELBO" in label] == [elbo]  # not the AE's
+    legend = {text.get_text() for text in figure.legends[0].get_texts()}
+    assert {recon, elbo, words["chance"]} <= legend
+
+
+class BrightModel(DimmingModel):
+    """Reconstructs an image at a quarter of its brightness."""
+
+    def reconstruct(self, images, labels=None):
+        return images * 0.25
+
+
+def test_the_comparison_shows_the_same_test_images_reconstructed_by_each_model(tmp_path):
+    """Rows: the test images the reconstructions figures show (the first
+    `images` of them), then each model's reconstructions of them."""
+    import plot_comparison
+
+    from aestudy.figures.latent_views import fixed_selection
+
+    data = synthetic_data()
+    paths = [
+        npz(tmp_path / f"{name}.npz", computed("reconstructions", model, data, count=10))
+        for name, model in (
+            ("dim", DimmingModel(2, (1, 16, 16))),
+            ("bright", BrightModel(2, (1, 16, 16))),
+        )
+    ]
+    runs = [dict(model="ae", latent_dim=2, seed=0), dict(model="vae", latent_dim=4, seed=0)]
+    drawing = draw(
+        tmp_path / "comparison.png",
+        plot_comparison,
+        data_paths=paths,
+        runs=runs,
+        dataset="digits",
+        settings=figure_settings("comparison", images=6),
+        words=figure_words("en", "comparison"),
+    )
+    assert grid_shape(drawing.path) == (3, 6)
+    chosen = fixed_selection(10, len(data["test_images"]))[:6]
+    originals = grey_means(data["test_images"][chosen])
+    assert tile_means(drawing.path, 0) == pytest.approx(originals, abs=2)
+    assert tile_means(drawing.path, 1) == pytest.approx([m / 2 for m in originals], abs=2)
+    assert tile_means(drawing.path, 2) == pytest.approx([m / 4 for m in originals], abs=2)
+    labels = drawn_labels(drawing, "y")
+    assert labels == ["original", "ae, z = 2", "vae, z = 4"]
+
+
+def test_the_comparison_refuses_runs_that_show_other_test_images(tmp_path):
+    import plot_comparison
+
+    from aestudy import StudyError
+
+    data = synthetic_data()
+    first = computed("reconstructions", DimmingModel(2, (1, 16, 16)), data)
+    other = computed("reconstructions", DimmingModel(2, (1, 16, 16)), data, selection_seed=5)
+    paths = [npz(tmp_path / "first.npz", first), npz(tmp_path / "other.npz", other)]
+    with pytest.raises(StudyError, match="other test images"):
+        plot_comparison.main(
+            data_paths=paths,
+            runs=[dict(model=m, latent_dim=2, seed=0) for m in ("ae", "vae")],
+            output=tmp_path / "comparison.png",
+            dataset="digits",
+            settings=figure_settings("comparison"),
+            words=figure_words("en", "comparison"),
+            log=lambda _: None,
+        )
+    assert not (tmp_path / "comparison.png").exists()
+
+
 @pytest.mark.parametrize(("count", "shape"), [(16, (4, 4)), (10, (2, 5)), (7, (3, 3))])
 def test_samples_fill_their_grid_with_no_blank_cell(tmp_path, count, shape):
     data = synthetic_data()
@@ -603,7 +759,8 @@ def test_a_grid_is_laid_out_as_torchvision_lays_it_out(shape, count, rows):
     job seconds); the picture is make_grid's, pixel for pixel."""
     from torchvision.utils import make_grid
 
-    from aestudy.figures.figure_data import PAD, grid
+    from aestudy.figures.figure_data import grid
+    from aestudy.figures.grids import PAD
 
     images = torch.rand(count, *shape, generator=torch.Generator().manual_seed(count))
     ours = grid(images, rows)
@@ -631,7 +788,7 @@ def expected_grids(settings, image_shape, latent_dim, classes):
     pairs, steps = settings["interpolation"]["pairs"], settings["interpolation"]["steps"]
     grids = {
         # originals and reconstructions in turn, in blocks of at most 8 columns
-        "reconstructions": (2 * blocks, min(count, MAX_COLUMNS)),
+        "reconstructions": (2 * blocks, block_columns(count)),
         # each row: the first image, the steps between, the second image
         "interpolation": (pairs, steps + 2),
         "samples": sample_grid(settings["samples"]["count"]),
@@ -642,7 +799,7 @@ def expected_grids(settings, image_shape, latent_dim, classes):
         grids["manifold"] = (1, settings["manifold"]["traversal_steps"])
     # corrupted, denoised, clean: for the denoising kinds, which draw it
     denoised = settings["denoising"]["count"]
-    grids["denoising"] = (3 * math.ceil(denoised / MAX_COLUMNS), min(denoised, MAX_COLUMNS))
+    grids["denoising"] = (3 * math.ceil(denoised / MAX_COLUMNS), block_columns(denoised))
     # the VAE family: a row per latent dimension (the most used), a row per class
     traversal = settings["traversal"]
     grids["traversal"] = (min(traversal["dimensions"], latent_dim), traversal["steps"])
@@ -659,8 +816,11 @@ def test_every_figure_is_drawn(smoke_study):
     workdir, _ = smoke_study
     config = resolve_config(yaml.safe_load((workdir / "config/smoke.yaml").read_text()))
     for model, spec in config["models"].items():
+        # against the latent size only where there are two sizes or more
         sweep = workdir / f"results/figures/{model}/latent_dim_sweep.png"
-        assert png_size(sweep)[0] > 300 and is_a_picture(sweep)
+        assert sweep.exists() == (len(spec["latent_dims"]) > 1), model
+        if sweep.exists():
+            assert png_size(sweep)[0] > 300 and is_a_picture(sweep)
         data_format = config["datasets"][spec["dataset"]]["format"]
         shape = IMAGE_SHAPES[data_format]
         for z in spec["latent_dims"]:
@@ -680,6 +840,17 @@ def test_every_figure_is_drawn(smoke_study):
                     assert is_a_picture(folder / "anomaly_scores.png")
                 # The decoded manifold exists for 2-D latent spaces only.
                 assert (folder / "manifold.png").exists() == (z == 2)
+    # A dataset of two models or more: its test images reconstructed by each of them.
+    models_on = {}
+    for model, spec in config["models"].items():
+        models_on.setdefault(spec["dataset"], []).append(model)
+    for dataset, models in models_on.items():
+        comparison = workdir / f"results/figures/dataset-{dataset}/comparison.png"
+        assert comparison.exists() == (len(models) > 1), dataset
+        if comparison.exists():
+            images = config["figures"]["comparison"]["images"]
+            shown = config["figures"]["reconstructions"]["count"]  # the smoke study's: 8
+            assert grid_shape(comparison) == (1 + len(models), min(images, shown)), dataset
 
 
 @pytest.mark.workflow
@@ -758,9 +929,11 @@ def test_the_tsne_panel_is_drawn_when_asked(one_dimensional_study):
     figure = one_dimensional_study / "results/figures/ae/z1/seed0/latent_space.png"
     log = (one_dimensional_study / "logs/figures/ae/z1/seed0/latent_space.log").read_text()
     assert "t-SNE of 200 codes" in log
-    # Two panels side by side (t-SNE is on by default): wider than a PCA panel alone.
+    # Two panels, one above the other, as wide as a PCA panel alone (every figure is
+    # drawn one width): taller.
     single = one_dimensional_study / "results/figures/ae/z1/seed0/pca_only.png"
-    assert png_size(figure)[0] > 1.6 * png_size(single)[0]
+    assert png_size(figure)[0] == png_size(single)[0]
+    assert png_size(figure)[1] > 1.6 * png_size(single)[1]
 
 
 @pytest.mark.workflow

@@ -441,6 +441,11 @@ def test_report_layout_and_numbers(smoke_study):
         for model, z in (("ae_patches", 4), ("cnn_ae", 64), ("cnn_ae", 256))
     ]
     assert all(np.array_equal(originals[0], other) for other in originals[1:])
+    # Against the latent size for the models of two sizes or more only; the same
+    # test images reconstructed by the models of each dataset of two or more.
+    assert 'id="fig-sweep-ae"' in html and 'id="fig-sweep-dae"' not in html
+    compared = re.findall(r'<figure id="fig-comparison-([^"]+)"', html)
+    assert compared == ["digits", "digits_without_1", "sample_patches"]
     assert re.findall(r'<h3 id="s5-\d+">5\.\d+ ([^<]+)</h3>', html)[:2] == [
         "Autoencoders",
         "Variational autoencoders",

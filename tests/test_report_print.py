@@ -1,7 +1,8 @@
 """The report on a narrow screen and on paper: no sideways scrolling of the page at
-a small laptop's and a phone's width, and the PDF that `report_pdf` prints (A4,
+a small laptop's and a phone's width, figure text a phone can read, and the PDF that `report_pdf` prints (A4,
 "page / pages" on every page, every figure, the folded seed galleries too)."""
 
+import contextlib
 import re
 import shutil
 import stat
@@ -16,9 +17,10 @@ A4 = (595.28, 841.89)  # points
 PDF = "results/report/report.pdf"
 
 
-def page_overflow(html_path, width):
-    """How many CSS pixels the page is wider than a `width`-pixel window, with every
-    <details> open; and how many <details> stayed closed."""
+@contextlib.contextmanager
+def opened(html_path, width):
+    """The report in headless Chromium at a `width`-pixel window, every <details>
+    opened: its playwright page."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -30,9 +32,16 @@ def page_overflow(html_path, width):
         page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         page.wait_for_timeout(200)
+        yield page
+        browser.close()
+
+
+def page_overflow(html_path, width):
+    """How many CSS pixels the page is wider than a `width`-pixel window, with every
+    <details> open; and how many <details> stayed closed."""
+    with opened(html_path, width) as page:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         closed = page.evaluate("document.querySelectorAll('details:not([open])').length")
-        browser.close()
     return overflow, closed
 
 
@@ -47,6 +56,50 @@ def test_report_does_not_scroll_sideways(smoke_study, width):
         f"at {width} px the page is {overflow} px wider than the window: something "
         "(a figure, a table, a gallery column) does not shrink to the screen"
     )
+
+
+# The smallest text a figure may show on a phone, in CSS pixels.
+SMALLEST_TEXT_PX = 8
+
+
+def figure_text_sizes(html_path, width, figures):
+    """[(PNG, CSS px of its smallest text, rendered width, natural width)] for every
+    image of the report at a `width`-pixel window, every <details> open. An image
+    is matched to its PNG by its data URI; the PNG records the font size in pixels
+    of its smallest text, which the browser scales by rendered width (inside the
+    image's border) / natural width."""
+    from PIL import Image
+
+    from aestudy.figures.plots import MIN_TEXT_KEY
+    from aestudy.report.html import data_uri
+
+    by_source = {data_uri(path): path for path in figures}
+    with opened(html_path, width) as page:
+        shown = page.evaluate(
+            "Array.from(document.images).map(i => [i.src, i.clientWidth, i.naturalWidth])"
+        )
+    sizes = []
+    for source, rendered, natural in shown:
+        path = by_source[source]  # a KeyError: an image of no figure of the study
+        smallest = float(Image.open(path).text[MIN_TEXT_KEY])
+        sizes.append((path, smallest * rendered / natural, rendered, natural))
+    return sizes
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+def test_figure_text_is_legible_on_a_phone(smoke_study):
+    """At a 390 px wide window (a phone), no figure shows text smaller than 8 CSS px."""
+    workdir = smoke_study[0]
+    figures = sorted((workdir / "results/figures").rglob("*.png"))
+    sizes = figure_text_sizes(workdir / "results/report/index.html", 390, figures)
+    assert len(sizes) >= len(figures)  # every figure is shown, some twice
+    small = [
+        f"{path.relative_to(workdir)}: {px:.1f} px ({rendered:.0f} of {natural} px wide)"
+        for path, px, rendered, natural in sizes
+        if px < SMALLEST_TEXT_PX
+    ]
+    assert small == [], f"figure text under {SMALLEST_TEXT_PX} CSS px at 390 px: {small}"
 
 
 def image_draws(page):

@@ -68,6 +68,8 @@ def test_a_study_with_partial_blocks_plans(tmp_path):
     process = snakemake(workdir, "-n", "--cores", "2", "--configfile", "partial.yaml")
     jobs = planned_jobs(process.stdout)
     assert count(jobs, "train_autoencoder") == 3 and count(jobs, "plot_interpolation") == 3
+    # one latent size: no figure against the latent size (it would show one point)
+    assert count(jobs, "plot_latent_dim_sweep") == 0
     # the training jobs carry the default memory and runtime the partial block left out
     training = [
         block for block in process.stdout.split("\n[") if "rule train_autoencoder:" in block

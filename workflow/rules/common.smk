@@ -294,10 +294,39 @@ def dataset_figure_files():
     return [layout.dataset_figure("roc", name) for name in anomaly_datasets()]
 
 
+def compared_datasets():
+    """The datasets two or more models train on: each gets a figure of the same test
+    images reconstructed by each of them."""
+    used = [spec["dataset"] for spec in config["models"].values()]
+    return [name for name in sorted(set(used)) if used.count(name) > 1]
+
+
+def compared_runs(wildcards):
+    """The run that stands for each model on the wildcards' dataset in its
+    comparison figure: its first latent size and first seed."""
+    return [
+        dict(model=name, latent_dim=spec["latent_dims"][0], seed=spec["seeds"][0])
+        for name, spec in config["models"].items()
+        if spec["dataset"] == wildcards.dataset
+    ]
+
+
+def compared_figure_data(wildcards):
+    return [layout.run_figure_data(**run) for run in compared_runs(wildcards)]
+
+
+def swept_models():
+    """The models with more than one latent size: a figure sets those sizes against
+    each other (of a single size it would show one point)."""
+    return [
+        name for name, spec in config["models"].items() if len(spec["latent_dims"]) > 1
+    ]
+
+
 def model_figure_files():
     return [
         layout.model_figure(figure, model)
-        for model in config["models"]
+        for model in swept_models()
         for figure in MODEL_FIGURES
     ]
 

@@ -134,3 +134,30 @@ rule plot_roc:
         words=WORDS["figure_words"]["roc"],
     script:
         "../scripts/plot_roc.py"
+
+
+rule plot_comparison:
+    input:
+        data=compared_figure_data,
+    output:
+        report(
+            layout.dataset_figure("comparison"),
+            caption="../../report/captions/comparison.rst",
+            category="reconstructions compared",
+            labels={"dataset": "{dataset}", "figure": "reconstructions compared"},
+        ),
+    log:
+        layout.log("figures/dataset-{dataset}/comparison"),
+    conda:
+        "../../envs/figures.yaml"
+    threads: resource("figures", "threads")
+    resources:
+        cpus=resource("figures", "threads"),
+        mem_mb=resource("figures", "mem_mb"),
+        runtime=resource("figures", "runtime"),
+    params:
+        runs=compared_runs,
+        settings=figure_settings("comparison"),
+        words=WORDS["figure_words"]["comparison"],
+    script:
+        "../scripts/plot_comparison.py"

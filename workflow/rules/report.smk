@@ -7,6 +7,9 @@ rule render_report:
         figures=[file for _, file in run_figures()],
         sweeps=model_figure_files(),
         rocs=dataset_figure_files(),
+        comparisons=[
+            layout.dataset_figure("comparison", d) for d in compared_datasets()
+        ],
         # Files of the workflow, not of the study: found beside the Snakefile, so
         # that `snakemake -s path/to/Snakefile` works from any directory.
         template=workflow_file("report/template.html"),
@@ -24,6 +27,8 @@ rule render_report:
     params:
         figures=[identity for identity, _ in run_figures()],
         roc_datasets=anomaly_datasets(),
+        compared_datasets=compared_datasets(),
+        swept_models=swept_models(),
         specs=config["models"],
         datasets=config["datasets"],
         settings=config["report"],

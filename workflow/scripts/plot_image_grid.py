@@ -4,7 +4,7 @@ samples, the decoded manifold, denoising), drawn from the run's figure data."""
 import numpy as np
 
 from aestudy.entry import run_job
-from aestudy.figures import WIDE_FIGURES, plots
+from aestudy.figures import plots
 
 
 def main(data_path, output, figure, run, settings, words, log=print):
@@ -30,8 +30,6 @@ def main(data_path, output, figure, run, settings, words, log=print):
         column_labels=column_labels,
         axis_labels=words.get("axes", {}).get(key),
         dpi=settings["dpi"],
-        cell=0.45 if rows * columns > 100 else 0.7 if columns > 8 else 0.9,
-        wide=figure in WIDE_FIGURES,
     )
     log(f"{figure}: {rows} x {columns} images -> {output}")
 

@@ -37,11 +37,14 @@ def main(
     run_json_paths=(),
     history_paths=(),
     config_files=(),
+    comparison_paths=None,
     log=print,
 ):
     """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
-    figure, path); `sweep_paths`: {model: its latent-size sweep figure};
-    `roc_paths`: {dataset made for anomaly detection: its ROC figure};
+    figure, path); `sweep_paths`: {model of more than one latent size: its
+    latent-size sweep figure}; `roc_paths`: {dataset made for anomaly detection:
+    its ROC figure}; `comparison_paths`: {dataset: its models' reconstructions
+    side by side};
     `run_json_paths`, `history_paths`: every run's metrics.json and history.csv,
     in the same order."""
     runs = read_run_table(metrics_csv)
@@ -70,6 +73,7 @@ def main(
         run_figures=run_figures,
         sweep_paths=sweep_paths,
         roc_paths=roc_paths,
+        comparison_paths=comparison_paths,
         settings=settings,
         run_records=run_records,
         histories=histories,
@@ -99,8 +103,11 @@ if "snakemake" in globals():
             dict(figure_id, path=path)
             for figure_id, path in zip(snakemake.params.figures, figures, strict=True)
         ],
-        sweep_paths=dict(zip(snakemake.params.specs, snakemake.input.sweeps, strict=True)),
+        sweep_paths=dict(zip(snakemake.params.swept_models, snakemake.input.sweeps, strict=True)),
         roc_paths=dict(zip(snakemake.params.roc_datasets, snakemake.input.rocs, strict=True)),
+        comparison_paths=dict(
+            zip(snakemake.params.compared_datasets, snakemake.input.comparisons, strict=True)
+        ),
         template=snakemake.input.template,
         style=snakemake.input.style,
         text_path=snakemake.input.text,

@@ -39,9 +39,6 @@ GRID_FIGURES = (
     "traversal",
     "class_samples",
 )
-# The figures the report shows across its column (the others two to a row), which
-# may be drawn wider.
-WIDE_FIGURES = ("reconstructions", "interpolation", "samples", "manifold")
 # Settings that change only how a figure is drawn, not what its data holds:
 # changing one redraws that figure kind and leaves the figure data alone.
 # (The latent space's t-SNE is computed with its figure data: `tsne` and

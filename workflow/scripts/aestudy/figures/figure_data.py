@@ -16,6 +16,7 @@ from torch.distributions import Normal
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
+from aestudy.figures.grids import compose
 from aestudy.figures.latent_views import (
     class_samples,
     code_distribution,
@@ -31,7 +32,6 @@ from aestudy.figures.latent_views import (
 )
 from aestudy.figures.projections import pca_2d, tsne_2d
 
-PAD = 2  # pixels of white between the images of a grid
 COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> arrays
 # (data["test_labels"] holds the test images' classes, which conditional models read)
 
@@ -44,39 +44,37 @@ def computes(figure):
     return register
 
 
+def pixels(images):
+    """Images [N, C, H, W] in [0, 1] as uint8 [N, H, W] (grey) or [N, H, W, 3]."""
+    images = (images.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8)
+    images = images.permute(0, 2, 3, 1).numpy()
+    return images[..., 0] if images.shape[-1] == 1 else images
+
+
 def grid(images, rows):
-    """Images [N, C, H, W] in [0, 1] as one picture, `rows` rows filled left to
-    right, PAD white pixels around each (the layout of torchvision's make_grid,
-    whose import alone costs a figure-data job two seconds): {picture (uint8
+    """Images [N, C, H, W] in [0, 1] as one picture (grids.compose): {picture (uint8
     [H, W] or [H, W, 3]), rows, columns}."""
-    images = images.detach().cpu().clamp(0, 1)
-    count, channels, height, width = images.shape
-    columns = -(-count // rows)
-    picture = torch.ones(channels, rows * (height + PAD) + PAD, columns * (width + PAD) + PAD)
-    for index, image in enumerate(images):
-        row, column = divmod(index, columns)
-        top, left = PAD + row * (height + PAD), PAD + column * (width + PAD)
-        picture[:, top : top + height, left : left + width] = image
-    picture = (picture * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-    if channels == 1:
-        picture = picture[..., 0]
-    return dict(picture=picture, rows=rows, columns=columns)
+    return compose(pixels(images), rows)
 
 
 MAX_COLUMNS = 8  # images a row of a figure holds, so that it stays readable in the page
 
 
+def block_columns(count):
+    """Columns of a grid of `count` images in blocks of rows: as few blocks as hold
+    them in rows of at most MAX_COLUMNS, the images shared out evenly (10 -> 5 + 5,
+    not 8 + 2), so that no row is more than one image short."""
+    blocks = -(-count // MAX_COLUMNS)
+    return -(-count // blocks)
+
+
 def blocks(groups):
-    """Rows of images in blocks of MAX_COLUMNS: each group ([N, C, H, W], e.g. the
-    originals and their reconstructions) gets a row in every block, in turn. The
-    last block's rows are filled out with white, the grid's padding colour."""
+    """Rows of images in blocks of block_columns(N): each group ([N, C, H, W], e.g.
+    the originals and their reconstructions) gets a row in every block, in turn.
+    The last block's rows are filled out with white, the grid's padding colour."""
     count = len(groups[0])
-    rows = [
-        group[start : start + MAX_COLUMNS]
-        for start in range(0, count, MAX_COLUMNS)
-        for group in groups
-    ]
-    width = min(count, MAX_COLUMNS)
+    width = block_columns(count)
+    rows = [group[start : start + width] for start in range(0, count, width) for group in groups]
     padded = [torch.cat([r, torch.ones(width - len(r), *r.shape[1:])]) for r in rows]
     return grid(torch.cat(padded), rows=len(rows))
 
@@ -98,7 +96,13 @@ def reconstructions(model, data, images, settings):
     count = settings["count"] if images.shape[1] == 1 else settings["count_color"]
     chosen = fixed_selection(count, len(images), settings["selection_seed"])
     recon = reconstruct(model, images[chosen], data["test_labels"][chosen])
-    return blocks([images[chosen], recon])
+    # the images themselves too, for the figure that sets the dataset's models side by side
+    return dict(
+        blocks([images[chosen], recon]),
+        indices=chosen.numpy(),
+        originals=pixels(images[chosen]),
+        reconstructed=pixels(recon),
+    )
 
 
 @computes("latent_space")

@@ -1,10 +1,11 @@
 """Every figure of the study is drawn here (matplotlib, no screen needed). The
 words on a figure come from report/text in the report's language, as `words`.
 
-Sizes are in inches, drawn at the config's dpi. The report shows a figure at most
-832 px wide (image grids, the latent-size sweep) or 488 px (two to a row), scaled
-down from its own width: a figure is at most WIDTH inches wide (the sweep
-WIDE_WIDTH), so that at the default dpi its text still shows about 8 px high."""
+Sizes are in inches, drawn at the config's dpi. Every figure is WIDTH inches wide
+and every text FONT_SIZE points or more, and the report shows every figure at one
+width (a column of a gallery): one scale, one text size. A phone's column (390 px
+window) is 366 CSS px, so 9-point text on a 5-inch figure shows 9 x 366 / (72 x 5)
+= 9.2 px high; at a 1280 px window (two 488 px columns), 12.2 px."""
 
 import contextlib
 import io
@@ -23,14 +24,20 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
+from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
 from aestudy.atomic_files import atomic_path  # noqa: E402
+from aestudy.figures.grids import PAD  # noqa: E402
 
-WIDTH = 7.5  # 825 px at 110 dpi: 9-point text (14 px) shown 488 px wide is 8 px high
-WIDE_WIDTH = 10.0  # 1100 px, shown 832 px wide
-FONT_SIZE = 9  # points; titles are a point larger, legends a point smaller
+WIDTH = 5.0  # inches, every figure
+FONT_SIZE = 9  # points, the smallest text; titles are a point larger
+MAX_PICTURE_HEIGHT = 6.5  # inches, the picture of an image grid
+MAX_DPI_DROP = 1.25  # an image grid's dpi may be this many times lower than the config's
 LINE = 1.3 / 72  # inches a line of text takes, per point of its size
-PAD = 2  # pixels of white around each image of a grid (figure_data.grid's padding)
+
+# The PNG's text chunk that holds the height in pixels of its smallest text (its
+# font size in pixels): the report's tests read how large a browser shows it.
+MIN_TEXT_KEY = "min_text_px"
 # Fewer shades than a PNG can hold, for smaller files: a plot's lines and text need
 # few colours, and a grid of grey images in 32 greys looks as it does in 256.
 PLOT_COLOURS = 64
@@ -75,7 +82,7 @@ matplotlib.rcParams.update(
         "font.size": FONT_SIZE,
         "axes.titlesize": FONT_SIZE + 1,
         "figure.titlesize": FONT_SIZE + 1,
-        "legend.fontsize": FONT_SIZE - 1,
+        "legend.fontsize": FONT_SIZE,
         "figure.constrained_layout.use": True,
         "font.family": ["sans-serif", *([CJK_FONT] if CJK_FONT else [])],
     }
@@ -141,13 +148,26 @@ def save(fig, path, dpi):
     """Save a figure as a small PNG, every figure of the study being inlined in the
     report: in GREY_LEVELS greys where every pixel is grey; else in a palette of
     256 colours for pictures of colour images (about 35 dB PSNR on CIFAR-10
-    patches, a third of the size of full colour), of PLOT_COLOURS for a plot."""
+    patches, a third of the size of full colour), of `fig.colours` where a figure
+    sets it, else of PLOT_COLOURS for a plot."""
     warn_if_words_cannot_be_drawn(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    image = compact(Image.open(buffer), 256 if getattr(fig, "colour_images", False) else None)
+    image = compact(Image.open(buffer), getattr(fig, "colours", None))
+    info = PngInfo()
+    info.add_text(MIN_TEXT_KEY, f"{smallest_text_px(fig, dpi):.2f}")
     with atomic_path(path) as tmp:
-        image.save(tmp, format="png", optimize=True)
+        image.save(tmp, format="png", optimize=True, pnginfo=info)
+
+
+def smallest_text_px(fig, dpi):
+    """The font size in pixels of the smallest text drawn on a saved figure."""
+    sizes = [
+        text.get_fontsize() * dpi / 72
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return min(sizes, default=0.0)
 
 
 def warn_if_words_cannot_be_drawn(fig):
@@ -189,18 +209,17 @@ def image_grid(
     column_labels=None,
     axis_labels=None,
     dpi=110,
-    cell=0.9,
-    wide=False,
 ):
     """A picture composed of `rows` x `columns` images (figure_data.grid), with a
     label beside each row and under each column where given, and the axes named
     (`axis_labels`: [columns, rows]) where the labels are values.
 
-    Each pixel of the images is drawn as a whole number of figure pixels, for
-    images about `cell` inches wide: sharp, and a small PNG. Where that would make
-    the figure wider than WIDTH (WIDE_WIDTH for a figure the report shows `wide`),
-    the picture is drawn smaller to fit, in as many whole pixels as fit. The
-    figure is laid out by hand around the picture, in whole pixels, for that."""
+    The picture fills the figure's width (WIDTH) beside its labels, at most
+    MAX_PICTURE_HEIGHT high. Each of its pixels is drawn as a whole number of
+    figure pixels (sharp, and a small PNG): the figure is drawn at the dpi near
+    `dpi` at which they fill it; a picture too large for that at twice `dpi` is
+    drawn smaller, smoothed. The figure is laid out by hand around the picture, in
+    whole pixels, for that."""
     height, width = picture.shape[:2]
     spacing = (height - PAD) / rows  # an image and its padding, in picture pixels
     line = FONT_SIZE * LINE
@@ -208,10 +227,16 @@ def image_grid(
     if axis_labels and len(axis_labels) > 1:
         left += line + 0.1
     right = 0.1
-    zoom = max(1, round(cell * dpi / spacing))  # figure pixels per image pixel
-    fits = ((WIDE_WIDTH if wide else WIDTH) - left - right) * dpi / width
-    if zoom > fits:  # whole, unless not even one fits
-        zoom = math.floor(fits) if fits >= 1 else fits
+    # figure pixels per picture pixel that fill the room, at `dpi`
+    fits = min((WIDTH - left - right) / width, MAX_PICTURE_HEIGHT / height) * dpi
+    if fits >= 0.5:
+        # whole, at the dpi that fills the room: a little lower than `dpi` (at most
+        # MAX_DPI_DROP) rather than much higher, for a small PNG
+        zoom = math.floor(fits) if fits >= 1 and fits / math.floor(fits) <= MAX_DPI_DROP else None
+        zoom = zoom or math.ceil(fits)
+        dpi = dpi * zoom / fits
+    else:
+        zoom = fits
     upright = False  # column labels turned upright where they are wider than a cell
     bottom = 0.1
     if column_labels:
@@ -222,7 +247,7 @@ def image_grid(
         bottom += line + 0.1
     # in pixels from here: the picture's top-left corner on a whole pixel
     inner = round(width * zoom), round(height * zoom)
-    across = max(round((left + right) * dpi) + inner[0], round(3.0 * dpi))  # room for a title
+    across = round(WIDTH * dpi)
     corner = round(left * dpi) + (across - round((left + right) * dpi) - inner[0]) // 2
     # the title is centred on the picture: as wide as the figure leaves room either side
     middle = corner + inner[0] / 2
@@ -236,7 +261,7 @@ def image_grid(
     # pixels copied where the zoom is whole; else (smaller) smoothed, not some dropped
     smooth = "nearest" if float(zoom).is_integer() else "antialiased"
     ax.imshow(picture, cmap="gray", vmin=0, vmax=255, interpolation=smooth, aspect="auto")
-    fig.colour_images = picture.ndim == 3  # saved in more colours than a plot
+    fig.colours = 256 if picture.ndim == 3 else None  # colour images: more than a plot
     ax.set_xticks([])
     if column_labels:
         ax.set_xticks([centre(i, spacing) for i in range(len(column_labels))])
@@ -264,14 +289,14 @@ def centre(index, spacing):
 
 
 def loss_curve(history, path, *, words, ylabel, title, log_scale=True, dpi=110):
+    """Train and test loss per epoch; on a log axis where `log_scale` asks and it
+    helps (wants_log_axis)."""
     epochs = [row["epoch"] for row in history]
-    fig, ax = subplots(figsize=(5, 3.4))
+    fig, ax = subplots(figsize=(WIDTH, 3.4))
     ax.plot(epochs, [row["train_loss"] for row in history], marker=".", label=words["train"])
     ax.plot(epochs, [row["test_loss"] for row in history], marker=".", label=words["test"])
-    finite = [
-        v for row in history for v in (row["train_loss"], row["test_loss"]) if math.isfinite(v)
-    ]
-    if log_scale and finite and min(finite) > 0:
+    losses = [v for row in history for v in (row["train_loss"], row["test_loss"])]
+    if log_scale and wants_log_axis(losses, len(epochs)):
         ax.set_yscale("log")
     ax.set_xlabel(words["xlabel"])
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
@@ -282,42 +307,89 @@ def loss_curve(history, path, *, words, ylabel, title, log_scale=True, dpi=110):
     save(fig, path, dpi)
 
 
-def latent_scatter(panels, classes, path, *, title, dpi=110):
-    """Scatter panels of 2-D points coloured by class, on equal axes (a distance
-    reads the same both ways). Each panel is a dict with points [N, 2], labels [N],
-    axis_labels and subtitle."""
-    legend_width = max(map(text_width, classes)) + 0.5
-    fig, axes = subplots(
-        1,
-        len(panels),
-        figsize=(min(3.2 * len(panels) + legend_width, WIDTH), 3.6),
-        squeeze=False,
+LOG_MIN_EPOCHS = 5
+LOG_MIN_RATIO = 10
+
+
+def wants_log_axis(values, epochs):
+    """A log axis helps a loss curve of LOG_MIN_EPOCHS epochs or more whose finite
+    losses, all positive, span a factor of LOG_MIN_RATIO or more; a few points or a
+    narrow range read better on a linear one."""
+    finite = [v for v in values if math.isfinite(v)]
+    return (
+        epochs >= LOG_MIN_EPOCHS
+        and bool(finite)
+        and min(finite) > 0
+        and max(finite) >= LOG_MIN_RATIO * min(finite)
     )
-    panel_width = (fig.get_figwidth() - legend_width) / len(panels)
-    colors = matplotlib.colormaps["tab10"]
-    for ax, panel in zip(axes[0], panels, strict=True):
+
+
+def class_colours(count):
+    """A colour for each of `count` classes, all different: tab10's for up to 10
+    classes, tab20's for up to 20, else evenly spaced hues."""
+    if count <= 10:
+        return [matplotlib.colormaps["tab10"](i) for i in range(count)]
+    if count <= 20:
+        return [matplotlib.colormaps["tab20"](i) for i in range(count)]
+    return [matplotlib.colormaps["hsv"](i / count) for i in range(count)]
+
+
+def latent_scatter(panels, classes, path, *, title, dpi=110):
+    """Scatter panels of 2-D points coloured by class (class_colours), one above the
+    other, on equal axes (a distance reads the same both ways), the classes named
+    once on the right. Each panel is a dict with points [N, 2], labels [N],
+    axis_labels and subtitle."""
+    legend_width = max(map(text_width, classes)) + 0.7
+    panel_width = WIDTH - legend_width
+    fig, axes = subplots(len(panels), 1, figsize=(WIDTH, 0.6 + 3.2 * len(panels)), squeeze=False)
+    colours = class_colours(len(classes))
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
         points, labels = np.asarray(panel["points"]), np.asarray(panel["labels"])
         for index, name in enumerate(classes):
             mask = labels == index
-            if mask.any():
-                ax.scatter(*points[mask].T, s=4, alpha=0.6, color=colors(index % 10), label=name)
+            # every class in every panel's legend entries, even one it has no point of
+            ax.scatter(
+                *points[mask].T, s=4, alpha=0.6, linewidths=0, color=colours[index], label=name
+            )
         ax.set_xlabel(fit(panel["axis_labels"][0], panel_width - 0.3))
-        ax.set_ylabel(fit(panel["axis_labels"][1], 2.6))
+        ax.set_ylabel(fit(panel["axis_labels"][1], 2.4))
         ax.set_title(fit(panel["subtitle"], panel_width - 0.2))
-        ax.set_aspect("equal", adjustable="datalim")
-    axes[0, -1].legend(markerscale=3, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    legend = fig.legend(
+        *axes[0, 0].get_legend_handles_labels(), loc="outside right center", markerscale=3
+    )
+    for handle in legend.legend_handles:
+        handle.set_alpha(1.0)  # the class's own colour, not faded as its points are
+    fig.colours = 256
     put_title(fig, title)
+    equal_axes(fig, axes[:, 0], [np.asarray(panel["points"]) for panel in panels])
     save(fig, path, dpi)
 
 
+def equal_axes(fig, axes, clouds):
+    """Each axes shows its cloud of points on equal axes (a unit as long across as
+    up) in all the box the layout gave it: the figure is laid out once, each
+    axes' limits set to its box's shape around its points, and the layout kept
+    (matplotlib's own "datalim" stops within 0.5 % of equal)."""
+    fig.draw_without_rendering()
+    for ax, points in zip(axes, clouds, strict=True):
+        box = ax.get_position()
+        shape = (box.height * fig.get_figheight()) / (box.width * fig.get_figwidth())
+        low, high = np.nanmin(points, 0), np.nanmax(points, 0)
+        across = 1.05 * max(float(high[0] - low[0]), float(high[1] - low[1]) / shape, 1e-12)
+        centre = (low + high) / 2
+        ax.set_xlim(centre[0] - across / 2, centre[0] + across / 2)
+        ax.set_ylim(centre[1] - across * shape / 2, centre[1] + across * shape / 2)
+    fig.set_layout_engine("none")
+
+
 def metric_vs_latent_dim(panels, path, *, words, title, dpi=110):
-    """One panel per metric: mean ± std over seeds against latent_dim, and an
-    optional PCA baseline line. `panels` is a list of dicts with keys ylabel,
-    dims, means, stds, and optionally baseline (values per dim)."""
+    """One panel per metric, one above the other: mean ± std over seeds against
+    latent_dim, and an optional PCA baseline line. `panels` is a list of dicts with
+    keys ylabel, dims, means, stds, and optionally baseline (values per dim)."""
     fig, axes = subplots(
-        1, len(panels), figsize=(min(3.2 * len(panels) + 0.4, WIDE_WIDTH), 3.4), squeeze=False
+        len(panels), 1, figsize=(WIDTH, 0.7 + 2.4 * len(panels)), squeeze=False, sharex=True
     )
-    for ax, panel in zip(axes[0], panels, strict=True):
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
         ax.errorbar(
             panel["dims"],
             panel["means"],
@@ -328,63 +400,63 @@ def metric_vs_latent_dim(panels, path, *, words, title, dpi=110):
         )
         if panel.get("baseline"):
             ax.plot(panel["dims"], panel["baseline"], "k--", marker="x", label=words["pca"])
-        ax.set_xlabel(words["xlabel"])
-        ax.set_ylabel(fit(panel["ylabel"], 2.4))
+        ax.set_ylabel(fit(panel["ylabel"], 1.8))
         ax.set_xticks(panel["dims"])
         ax.grid(alpha=0.3)
         ax.legend()
+    axes[-1, 0].set_xlabel(words["xlabel"])
     put_title(fig, title)
     save(fig, path, dpi)
 
 
 def notice(path, text, dpi=110):
     """A figure that says why there is nothing to draw (e.g. the run diverged)."""
-    fig, ax = subplots(figsize=(5, 1.6))
+    fig, ax = subplots(figsize=(WIDTH, 1.6))
     ax.axis("off")
-    ax.text(0.5, 0.5, fit(text, 4.6), ha="center", va="center", color="#a00")
+    ax.text(0.5, 0.5, fit(text, WIDTH - 0.4), ha="center", va="center", color="#a00")
     save(fig, path, dpi)
 
 
 def score_histograms(panels, path, *, words, bins, title, dpi=110):
-    """One panel per anomaly score: histograms of the normal and the anomalous test
-    images' scores, and the detection threshold as a vertical line. Each panel is
-    a dict: name, normal, anomalous (arrays), threshold."""
-    fig, axes = subplots(
-        1, len(panels), figsize=(min(3.7 * len(panels), WIDTH), 3.4), squeeze=False
-    )
-    panel_width = fig.get_figwidth() / len(panels)
-    for ax, panel in zip(axes[0], panels, strict=True):
+    """One panel per anomaly score, one above the other: histograms of the normal
+    and the anomalous test images' scores, and the detection threshold as a
+    vertical line; one legend under them. Each panel is a dict: name, normal,
+    anomalous (arrays), threshold."""
+    fig, axes = subplots(len(panels), 1, figsize=(WIDTH, 1.1 + 2.3 * len(panels)), squeeze=False)
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
         values = np.concatenate([panel["normal"], panel["anomalous"]])
         edges = np.histogram_bin_edges(values[np.isfinite(values)], bins=bins)
         ax.hist(panel["normal"], bins=edges, alpha=0.6, density=True, label=words["normal"])
         ax.hist(panel["anomalous"], bins=edges, alpha=0.6, density=True, label=words["anomalous"])
         ax.axvline(panel["threshold"], color="k", linestyle="--", label=words["threshold"])
-        ax.set_xlabel(fit(panel["name"], panel_width - 0.5))
+        ax.set_xlabel(fit(panel["name"], WIDTH - 1.0))
         ax.set_ylabel(words["density"])
-        ax.legend(fontsize=FONT_SIZE - 2)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     put_title(fig, title)
     save(fig, path, dpi)
 
 
 def roc_curves(curves, path, *, words, title, dpi=110):
-    """ROC curves (dicts: fpr, tpr, label) on one plot, with the chance diagonal."""
-    fig, ax = subplots(figsize=(5.2, 4.8))
+    """ROC curves (dicts: fpr, tpr, label, and optionally color and linestyle) on one
+    plot, with the chance diagonal; the legend under it."""
+    fig, ax = subplots(figsize=(WIDTH, 4.2 + 0.2 * len(curves)))
     for curve in curves:
-        ax.plot(curve["fpr"], curve["tpr"], label=curve["label"])
+        style = {key: curve[key] for key in ("color", "linestyle") if key in curve}
+        ax.plot(curve["fpr"], curve["tpr"], label=curve["label"], **style)
     ax.plot([0, 1], [0, 1], "k:", label=words["chance"])
     ax.set_xlabel(words["fpr"])
     ax.set_ylabel(words["tpr"])
     ax.set_aspect("equal")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center")
     put_title(fig, title)
     save(fig, path, dpi)
 
 
 def bars(values, path, *, title, xlabel, ylabel, threshold=None, threshold_label=None, dpi=110):
     """A bar per value (a latent dimension, a code), with an optional horizontal line."""
-    fig, ax = subplots(figsize=(min(0.25 * len(values) + 2.5, WIDTH), 3.4))
+    fig, ax = subplots(figsize=(WIDTH, 3.4))
     positions = np.arange(1, len(values) + 1)
     ax.bar(positions, values, color="#4c72b0")
     if threshold is not None:

@@ -16,7 +16,7 @@ import jinja2
 from PIL import Image
 
 from aestudy.data.formats import IMAGE_SHAPES
-from aestudy.figures import ANOMALY_FIGURES, WIDE_FIGURES
+from aestudy.figures import ANOMALY_FIGURES
 from aestudy.kinds import build_model, kind_of
 from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.crossref import refer
@@ -153,7 +153,8 @@ def model_section(
     baseline=None,
 ):
     """One model's part of sections 3 and 4. `run_figures` lists the model's per-run
-    figures as dicts: latent_dim, seed, figure, path; `histories` its runs' loss
+    figures as dicts: latent_dim, seed, figure, path; `sweep_path` its latent-size
+    sweep (None for a model of one latent size); `histories` its runs' loss
     histories by (latent size, seed); `baseline` its data set's sanity baselines."""
     baseline = baseline or {}
     image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
@@ -192,7 +193,6 @@ def model_section(
                     name=text["figure_names"][figure],
                     caption=text["captions"][figure],
                     src=data_uri(drawn[figure]),
-                    wide=figure in WIDE_FIGURES,
                 )
                 for letter, figure in zip(
                     string.ascii_lowercase, [f for f in order if f in drawn], strict=False
@@ -230,7 +230,7 @@ def model_section(
             cite=text["kind_citations"].get(spec["kind"], ""),
         ),
         settings=settings,
-        findings_intro=text["s4_model_text"].format(
+        findings_intro=text["s4_model_text" if sweep_path else "s4_model_text_one_size"].format(
             model=name,
             sweep=refer(sweep_id),
             runs=_figure_list(run_ids, text) if run_ids else "–",
@@ -243,7 +243,9 @@ def model_section(
             name=text["figure_names"]["latent_dim_sweep"],
             caption=text["captions"]["latent_dim_sweep"],
             src=data_uri(sweep_path),
-        ),
+        )
+        if sweep_path
+        else None,
         run_groups=run_groups,
     )
 
@@ -269,21 +271,29 @@ def compute_table(compute, text):
     )
 
 
-def downstream_section(summary, specs, roc_paths, run_figures, text):
-    """Section 4's downstream tasks: the comparison, denoising, anomaly detection,
-    generation."""
-    words = text["downstream"]
-    shown, without = downstream.generation_gallery(specs, run_figures)
-    rocs = [
+def dataset_figures(figure, paths, text):
+    """A figure of every model on a dataset, for each dataset of `paths` ({dataset:
+    file}), as the template shows it."""
+    return [
         dict(
-            id=f"fig-roc-{dataset}",
-            name=text["figure_names"]["roc"],
-            caption=text["captions"]["roc"],
+            id=f"fig-{figure}-{dataset}",
+            name=text["figure_names"][figure],
+            caption=text["captions"][figure],
             dataset=dataset,
             src=data_uri(path),
         )
-        for dataset, path in roc_paths.items()
+        for dataset, path in paths.items()
     ]
+
+
+def downstream_section(summary, specs, roc_paths, comparison_paths, run_figures, text):
+    """Section 4's downstream tasks: the comparison (with the figures of the same
+    test images reconstructed by each model of a dataset), denoising, anomaly
+    detection, generation."""
+    words = text["downstream"]
+    shown, without = downstream.generation_gallery(specs, run_figures)
+    rocs = dataset_figures("roc", roc_paths, text)
+    comparisons = dataset_figures("comparison", comparison_paths, text)
     return dict(
         generation=[
             dict(
@@ -302,6 +312,12 @@ def downstream_section(summary, specs, roc_paths, run_figures, text):
         else "",
         no_prior=[words["no_prior"].format(model=model) for model in without],
         comparison=downstream.comparison_table(summary, words),
+        comparisons=comparisons,
+        comparison_intro=words["comparison_shown"].format(
+            figures=_figure_list([f["id"] for f in comparisons], text)
+        )
+        if comparisons
+        else "",
         denoising=downstream.denoising_table(summary, words),
         denoising_findings=downstream.denoising_findings(summary, specs, words),
         anomaly=downstream.anomaly_table(summary, words),
@@ -364,6 +380,7 @@ def render_report(
     sweep_paths,
     roc_paths,
     settings,
+    comparison_paths=None,
     text,
     references,
     template,
@@ -375,9 +392,10 @@ def render_report(
     evaluation=None,
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
-    latent_dim, seed, figure, path); `sweep_paths`: each model's sweep figure;
-    `roc_paths`: {dataset: its ROC figure}, for the datasets made for anomaly
-    detection; `text`: the words of the report's language; `references`: {key:
+    latent_dim, seed, figure, path); `sweep_paths`: the sweep figure of each model
+    trained at more than one latent size; `roc_paths`: {dataset: its ROC figure},
+    for the datasets made for anomaly detection; `comparison_paths`: {dataset: the
+    figure of its models' reconstructions side by side}; `text`: the words of the report's language; `references`: {key:
     entry} in the list's order; `run_records`: every run's metrics.json;
     `histories`: {(model, latent size, seed): [(epoch, train loss, test loss)]};
     `template`, `style`: their files."""
@@ -392,7 +410,7 @@ def render_report(
             records(summary[summary["model"] == name]),
             run_records_table,
             [f for f in run_figures if f["model"] == name],
-            sweep_paths[name],
+            sweep_paths.get(name),
             text,
             {(z, seed): h for (m, z, seed), h in histories.items() if m == name},
             baselines.get(spec["dataset"]),
@@ -438,7 +456,9 @@ def render_report(
         compute_table=compute_table(compute, text),
         divergence=findings.divergence_findings(run_records_table, words, records(summary)),
         models=sections,
-        downstream=downstream_section(summary, specs, roc_paths, run_figures, text),
+        downstream=downstream_section(
+            summary, specs, roc_paths, comparison_paths or {}, run_figures, text
+        ),
         conclusions=conclusions,
         references=list(references.items()),
     )
