@@ -424,7 +424,12 @@ def test_report_layout_and_numbers(smoke_study):
     assert [i for i in labelled if f'href="#{i}"' not in html] == []
     figures_numbered = re.findall(r'<span class="label">Figure (\d+)\.</span>', html)
     assert figures_numbered == [str(n) for n in range(1, len(figures_numbered) + 1)]
-    assert [key for key in REFERENCES if f'href="#ref-{key}"' not in html] == []
+    # The list holds exactly the references cited, in the list's order, 1 to n.
+    listed = re.findall(r'<li id="ref-([\w-]+)">', html)
+    cited = set(re.findall(r'<a class="cite" href="#ref-([\w-]+)">', html))
+    assert listed == [key for key in REFERENCES if key in cited]
+    numbers = dict(re.findall(r'<a class="cite" href="#ref-([\w-]+)">(\d+)</a>', html))
+    assert [numbers[key] for key in listed] == [str(n) for n in range(1, len(listed) + 1)]
     assert "[[" not in html and "[@" not in html
     # What study this is: its config, its commit, and that it is a smoke study.
     assert "config/smoke.yaml" in html and smoke_study[1].commit[:12] in html
@@ -572,3 +577,130 @@ def test_report_opens_in_chromium_from_disk(smoke_study, request, language):
     assert dangling == [] and never_referred_to == [] and numbered > RUN_COUNT
     assert shrunk == []
     assert (ARTIFACTS / f"report-{language}.png").stat().st_size > 10_000
+
+
+def html_table(html):
+    """(column headings, rows of cells) of a table pandas wrote."""
+    headings = re.findall(r"<th>(.*?)</th>", html)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)]
+    return headings, [dict(zip(headings, row, strict=True)) for row in rows if row]
+
+
+def test_comparison_is_split_into_tables_of_the_models_that_have_their_metrics():
+    from aestudy.report import downstream
+
+    runs = [run("ae", 4, s, 0.02 + s * 0.001, probe_accuracy=0.7 + s * 0.1) for s in range(2)]
+    runs += [
+        run("vae", 4, s, 0.03, kind="vae", elbo=-100.0 - s, kl=10.0, iw_ll=-98.0, active_units=4.0)
+        for s in range(2)
+    ]
+    summary = summarize(runs, {("mnist", 4): {"test_mse": 0.05}})
+    tables = downstream.comparison_tables(summary, TEXT["downstream"])
+    assert list(tables) == ["reconstruction", "generative", "representation"]
+    h = TEXT["downstream"]["headers"]
+    shown = {name: html_table(html) for name, html in tables.items()}
+    # every model reconstructs; only the VAE has an ELBO, only the AE a probe accuracy
+    models = {name: [row[h["model"]] for row in rows] for name, (_, rows) in shown.items()}
+    assert models == {
+        "reconstruction": ["ae", "vae"],
+        "generative": ["vae"],
+        "representation": ["ae"],
+    }
+    columns, (vae,) = shown["generative"]
+    assert columns[3:] == [h[m] for m in ("elbo", "kl", "iw_ll", "active_units")]
+    assert vae[h["active_units"]] == "4 ± 0"
+    assert [r[h["pca_mse"]] for r in shown["reconstruction"][1]] == ["0.0500", "0.0500"]
+    assert shown["representation"][1][0][h["probe_accuracy"]] == "0.750 ± 0.071"
+    # no column is repeated, and each table stays narrow
+    every = [c for columns, _ in shown.values() for c in columns[3:]]
+    assert len(every) == len(set(every)) and all(len(c) <= 9 for c, _ in shown.values())
+    # a study without a generative model has no generative table
+    plain = summarize([r for r in runs if r["model"] == "ae"], {})
+    assert list(downstream.comparison_tables(plain, TEXT["downstream"])) == [
+        "reconstruction",
+        "representation",
+    ]
+
+
+def test_identical_architecture_tables_are_shown_once_naming_every_model():
+    from aestudy.report.html import architectures
+
+    specs = {
+        "ae": model_spec("ae", dataset="mnist", latent_dims=[2, 4]),
+        "dae": model_spec("dae", dataset="mnist", latent_dims=[4, 2]),  # the same layers
+        "ae_small": model_spec("ae", dataset="mnist", latent_dims=[2]),  # other sizes
+        "vae": model_spec("vae", dataset="mnist", latent_dims=[2, 4]),
+    }
+    tables = architectures(specs, {"mnist": {"format": "mnist"}}, TEXT)
+    assert tables["dae"] is tables["ae"]
+    assert tables["ae"]["id"] == "tab-architecture-ae" and tables["ae"]["models"] == ["ae", "dae"]
+    assert tables["ae"]["title"] == "Architecture of ae and dae, at each latent size"
+    assert tables["ae_small"] is not tables["ae"] and tables["vae"] is not tables["ae"]
+    assert tables["vae"]["title"] == "Architecture of vae, at each latent size"
+    assert len({id(t) for t in tables.values()}) == 3
+
+
+def test_the_list_holds_the_cited_references_numbered_in_its_order():
+    keys = list(REFERENCES)
+    html = f"[@{keys[3]}] and [@{keys[1]}; @{keys[3]}]" + "".join(
+        f'<li id="ref-{key}">x</li>' for key in keys
+    )
+    assert crossref.cited(html) == [keys[3], keys[1]]
+    out = crossref.resolve(html, [keys[1], keys[3]], TEXT["numbering"])
+    assert f'<a class="cite" href="#ref-{keys[1]}">1</a>' in out
+    assert f'<a class="cite" href="#ref-{keys[3]}">2</a>' in out
+
+
+FULL_WIDTH = "\u3000-\u303f\uff00-\uffef"
+
+
+def test_chinese_words_have_no_space_after_full_width_punctuation():
+    words = yaml.safe_load((REPO / "report/text/zh.yaml").read_text(encoding="utf-8"))
+
+    def strings(node):
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            return [s for item in node for s in strings(item)]
+        return [node] if isinstance(node, str) else []
+
+    spaced = [s for s in strings(words) if re.search(rf"[{FULL_WIDTH}] ", s)]
+    assert spaced == []
+    comma = [s for s in strings(words) if re.search(rf"[{IDEOGRAPHS}], ?[{IDEOGRAPHS}]", s)]
+    assert comma == []
+
+
+def test_no_space_is_left_after_full_width_punctuation_across_inline_tags():
+    from aestudy.report.html import FULL_WIDTH_THEN_SPACE
+
+    html = '<span class="label">图1　</span> <b>损失曲线。</b> 每个 epoch。 <p>A. B</p>'
+    assert FULL_WIDTH_THEN_SPACE.sub(r"\1\2", html) == (
+        '<span class="label">图1　</span><b>损失曲线。</b>每个 epoch。<p>A. B</p>'
+    )
+
+
+def read_text(html):
+    """The text a reader sees, inline tags (links, bold, labels) run together with
+    their neighbours as on screen, other elements on lines of their own."""
+    html = re.sub(r"<(style|math)\b.*?</\1>", "\n", html, flags=re.S)
+    html = re.sub(r"</?(?:a|b|span|em|strong|sup)\b[^>]*>", "", html)
+    return re.sub(r"<[^>]+>", "\n", html)
+
+
+@pytest.mark.workflow
+def test_chinese_report_typography(chinese_report):
+    html = chinese_report[1]
+    text = read_text(html)
+    # lists joined by 、, and full-width punctuation with no space after it
+    commas = re.findall(rf"[{IDEOGRAPHS}], ?[{IDEOGRAPHS}]", text)
+    assert commas == [], f"ASCII commas between Chinese words: {commas[:10]}"
+    spaced = re.findall(rf".{{0,6}}[{FULL_WIDTH}] +.{{0,6}}", text)
+    assert spaced == [], f"spaces after full-width punctuation: {spaced[:10]}"
+    # Chinese terms, the English one in brackets where it is kept; data sets by name
+    assert "损失曲线" in text and "loss 曲线" not in text
+    assert "迭代次数（epoch）" in text and "迭代次数 epoch" not in text
+    assert "<td>Digits (1×28×28)</td>" in html and "<td>digits (" not in html
+    # the glossary of the terms kept in English
+    glossary = html[html.index('<section id="glossary">') : html.index('<section id="refs">')]
+    assert "<h2>术语对照</h2>" in glossary and '<td lang="en">epoch</td>' in glossary
+    assert glossary.count("<tr>") > 10

@@ -3,6 +3,7 @@ a small laptop's and a phone's width, figure text a phone can read, and the PDF 
 "page / pages" on every page, every figure, the folded seed galleries too)."""
 
 import contextlib
+import functools
 import re
 import shutil
 import stat
@@ -203,3 +204,84 @@ def test_a_failed_print_leaves_no_pdf_behind(tmp_path, monkeypatch):
     with pytest.raises(StudyError, match=r"exit status 3\): cannot print"):
         print_report.main(tmp_path / "index.html", out / "report.pdf")
     assert list(out.iterdir()) == []
+
+
+def column_headings(html):
+    """The heading of every column of every table of the report, as text."""
+    import html as entities
+
+    cells = []
+    for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+        head = re.search(r"<thead>(.*?)</thead>", table, flags=re.S)
+        for cell in re.findall(r"<th\b[^>]*>(.*?)</th>", head[1] if head else "", flags=re.S):
+            cells.append(entities.unescape(re.sub(r"<[^>]+>", "", cell)))
+    return cells
+
+
+def on_page_text(page):
+    """The text drawn inside the page's box: what a reader of the paper sees (text
+    a browser lays out past the page's edge is in the file but cut off)."""
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    parts = []
+
+    def keep(text, cm, tm, *_):
+        x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+        if 0 <= x < width and 0 <= y <= height:
+            parts.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return "".join(parts)
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+def test_pdf_holds_every_column_of_every_table(printed_report):
+    pdf, html, _ = printed_report
+    # Words wrap where the page's cells do: compare without spaces and line breaks.
+    squeeze = functools.partial(re.sub, r"\s+", "")
+    printed = squeeze("".join(on_page_text(page) for page in pdf.pages))
+    headings = column_headings(html)
+    assert len(headings) > 50 and "5-NN accuracy" in headings
+    missing = sorted(
+        {h for h in headings if printed.count(squeeze(h)) < headings.count(h)},
+    )
+    assert missing == [], f"columns that the PDF does not show: {missing}"
+
+
+def table_overflow(html_path, width, media):
+    """[(table's first heading, pixels it is wider than what holds it)] of every
+    table that is cut or scrolls sideways in a `width`-pixel window, on `media`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.emulate_media(media=media)
+        page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        wide = page.evaluate(
+            """Array.from(document.querySelectorAll('table')).map(t => {
+                 const own = t.scrollWidth - t.clientWidth;
+                 const room = t.parentElement.getBoundingClientRect().right
+                              - t.getBoundingClientRect().right;
+                 return [t.className || t.closest('[id]')?.id, Math.max(own, -room)];
+               }).filter(([, over]) => over > 1)"""
+        )
+        browser.close()
+    return wide
+
+
+# The width of A4 inside the style sheet's margins (210 - 2 x 15 mm), in CSS pixels.
+A4_TEXT_WIDTH_PX = round((210 - 30) / 25.4 * 96)
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+@pytest.mark.parametrize(("width", "media"), [(1280, "screen"), (A4_TEXT_WIDTH_PX, "print")])
+def test_tables_fit_a_laptop_screen_and_a4(smoke_study, width, media):
+    html = smoke_study[0] / "results/report/index.html"
+    assert table_overflow(html, width, media) == []

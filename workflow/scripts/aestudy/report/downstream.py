@@ -1,5 +1,6 @@
-"""The report's downstream tasks: one table comparing every model on the same test
-set, denoising, and anomaly detection, with sentences computed from the numbers.
+"""The report's downstream tasks: tables comparing every model on the same test set
+(reconstruction, generative modelling, representation), denoising, and anomaly
+detection, with sentences computed from the numbers.
 
 Every table is a pandas DataFrame shown with `to_html`; its headings and the
 sentences come from the words of report/text under `downstream`.
@@ -7,24 +8,25 @@ sentences come from the words of report/text under `downstream`.
 
 import pandas as pd
 
-from aestudy.report.tables import decibels, mean_std, records
+from aestudy.report.tables import decibels, mean_std, number, records
 from aestudy.report.verdicts import against_chance
 
-# The comparison table's columns: test-set metrics, shown where a model has them.
-COMPARED = [
-    "test_mse",
-    "test_psnr",
-    "elbo",
-    "iw_ll",
-    "active_units",
-    "codebook_perplexity",
-    "codes_used",
-    "contractive_penalty",
-    "denoised_psnr",
-    "anomaly_auc",
-    "probe_accuracy",
-    "knn_accuracy",
-]
+# The comparison tables, a table per kind of test-set metric, each with the
+# models that have one of its metrics: {table: [metric]} (pca_mse: PCA's, a
+# single number, beside the models' MSE).
+COMPARED = {
+    "reconstruction": [
+        "test_mse",
+        "pca_mse",
+        "test_bce",
+        "test_psnr",
+        "denoised_psnr",
+        "contractive_penalty",
+    ],
+    "generative": ["elbo", "kl", "iw_ll", "active_units", "codebook_perplexity", "codes_used"],
+    "representation": ["probe_accuracy", "knn_accuracy", "anomaly_auc"],
+}
+SINGLE_VALUES = {"pca_mse"}  # no spread over seeds: one number per data set and size
 ANOMALY = [
     "anomaly_auc",
     "anomaly_precision",
@@ -47,18 +49,32 @@ def _identity(rows, headers):
     }
 
 
-def comparison_table(summary, words):
-    """Every (model, latent size) on its test set: the metrics it has, mean ± std."""
-    rows = records(summary)
-    headers = words["headers"]
-    present = [m for m in COMPARED if any(r.get(f"{m}_mean") is not None for r in rows)]
-    table = pd.DataFrame(
-        {
-            **_identity(rows, headers),
-            **{headers[m]: [mean_std(r, m) for r in rows] for m in present},
-        }
-    )
-    return _html(table, "comparison")
+def _has(row, metric):
+    return row.get(metric if metric in SINGLE_VALUES else f"{metric}_mean") is not None
+
+
+def _cell(row, metric):
+    return number(row[metric]) if metric in SINGLE_VALUES else mean_std(row, metric)
+
+
+def comparison_tables(summary, words):
+    """{table: its HTML} of the comparison tables that some model has a value in:
+    the (model, latent size) rows that have one of the table's metrics, mean ± std,
+    and the metrics some row has. PCA alone does not put a row in a table."""
+    headers, tables = words["headers"], {}
+    for name, metrics in COMPARED.items():
+        own = [m for m in metrics if m not in SINGLE_VALUES]
+        rows = [r for r in records(summary) if any(_has(r, m) for m in own)]
+        present = [m for m in metrics if any(_has(r, m) for r in rows)]
+        if rows:
+            table = pd.DataFrame(
+                {
+                    **_identity(rows, headers),
+                    **{headers[m]: [_cell(r, m) for r in rows] for m in present},
+                }
+            )
+            tables[name] = _html(table, f"comparison {name}")
+    return tables
 
 
 def denoising_table(summary, words):

@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aestudy.data.formats import STAND_INS
 from aestudy.provenance import git_commit, git_dirty
+from aestudy.report.tables import duration
 
 # Below this many epochs the course's models are still far from trained (their
 # loss curves fall steeply through the first ten epochs): the report says so.
@@ -21,21 +22,25 @@ def _version(package):
         return None
 
 
-def _join(values):
-    return ", ".join(str(v) for v in values)
+def _join(values, words):
+    return words["list_comma"].join(str(v) for v in values)
 
 
-def study_framing(records, compute, config_files, specs, datasets, words, today=None):
+def study_framing(
+    records, compute, config_files, specs, datasets, words, list_comma=", ", today=None
+):
     """{rows: [(label, value)], notices: [sentence]} for the top of the report.
     `records`: every run's metrics.json; `compute`: the compute table (a row per
-    training job); `words`: the `framing` words of the report's language."""
+    training job); `words`: the `framing` words of the report's language;
+    `list_comma`: its separator of listed items."""
+    words = dict(words, list_comma=list_comma)
     commit, dirty = git_commit(), git_dirty()
     code = words["no_git"] if commit is None else commit[:12]
     if dirty:
         code += words["dirty"]
     run_commits = sorted({r["provenance"].get("git_commit") or "?" for r in records})
     if run_commits not in ([commit], ["?"]):
-        code += words["run_commits"].format(commits=_join(c[:12] for c in run_commits))
+        code += words["run_commits"].format(commits=_join([c[:12] for c in run_commits], words))
     run_versions = sorted(
         {
             (v.get("python"), v.get("torch"), v.get("cuda") or "–")
@@ -58,7 +63,7 @@ def study_framing(records, compute, config_files, specs, datasets, words, today=
     devices = sorted({str(r["device"]) for r in records})
     hosts = sorted({r["provenance"].get("host") or "?" for r in records})
     rows = [
-        (words["config"], _join(config_files) or words["default_config"]),
+        (words["config"], _join(config_files, words) or words["default_config"]),
         (words["date"], (today or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")),
         (words["code"], code),
         (
@@ -67,7 +72,7 @@ def study_framing(records, compute, config_files, specs, datasets, words, today=
         ),
         (
             words["devices"],
-            words["devices_value"].format(devices=_join(devices), hosts=_join(hosts)),
+            words["devices_value"].format(devices=_join(devices, words), hosts=_join(hosts, words)),
         ),
         (
             words["training_time"],
@@ -79,18 +84,9 @@ def study_framing(records, compute, config_files, specs, datasets, words, today=
     return dict(rows=rows, notices=_notices(specs, datasets, words))
 
 
-def duration(seconds, words):
-    """Compute time in the unit that reads best: hours, minutes or seconds."""
-    if seconds >= 3600:
-        return words["hours"].format(n=seconds / 3600)
-    if seconds >= 60:
-        return words["minutes"].format(n=seconds / 60)
-    return words["seconds"].format(n=seconds)
-
-
 def _models(names, specs, words):
     """The models named, or 'every model' when that is all of them."""
-    return words["every_model"] if len(names) == len(specs) else _join(names)
+    return words["every_model"] if len(names) == len(specs) else _join(names, words)
 
 
 def _notices(specs, datasets, words):
@@ -114,7 +110,7 @@ def _notices(specs, datasets, words):
         notices.append(
             words["short_training"].format(
                 models=_models(list(short), specs, words),
-                epochs=_join(epochs),
+                epochs=_join(epochs, words),
                 threshold=SHORT_TRAINING_EPOCHS,
             )
         )

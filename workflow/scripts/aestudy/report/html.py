@@ -9,6 +9,7 @@ computed from the metrics.
 import base64
 import functools
 import io
+import re
 import string
 from pathlib import Path
 
@@ -22,9 +23,14 @@ from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.crossref import refer
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
 from aestudy.report.model_summary import layer_table_per_size
-from aestudy.report.tables import compute_by_model, number, records, summary_display
+from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
 from aestudy.report.verdicts import run_verdict
 
+# Full-width punctuation (Chinese) carries its own space: a space after it, also
+# across the inline tags beside it ("。</b> 说明"), is one too many.
+FULL_WIDTH_THEN_SPACE = re.compile(
+    r"([\u3000-\u303f\uff00-\uffef])((?:</?(?:a|b|span)\b[^>]*>)*) +"
+)
 # The model settings the report lists, in order, where a model has them.
 SETTINGS = [
     *["epochs", "batch_size", "optimizer", "lr", "weight_decay", "beta"],
@@ -102,17 +108,27 @@ def data_uri(path):
     return f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
 
 
+def dataset_name(name, text):
+    """A data set as prose names it (MNIST, CIFAR-10); a study's own name as written."""
+    return text["dataset_names"].get(name, name)
+
+
+def join_list(items, text):
+    """Values listed in a cell or a sentence ('2, 4'; '2、4' in Chinese)."""
+    return text["findings"]["list_comma"].join(map(str, items))
+
+
 def _figure_list(targets, text):
-    """'Figure 3', 'Figures 3 and 4' or 'Figures 3, 4 and 5' as references."""
+    """'Figure 3', 'Figure 3 and Figure 4' or 'Table 1, Table 2 and Table 3' as
+    references."""
     return findings.listing([refer(t) for t in targets], text["findings"])
 
 
-def _architecture(name, spec, image_shape, dims, text):
+def _architecture(spec, image_shape, dims, text):
     """The layer table of every latent size of a model, heads named by their role."""
     rows = layer_table_per_size(lambda z: build_model(spec, image_shape, z), image_shape, dims)
     roles = text["layer_roles"]
     return dict(
-        id=f"tab-architecture-{name}",
         dims=dims,
         rows=[
             (
@@ -140,6 +156,24 @@ def _run_heading(name, z, seed, runs, baseline, text):
     return heading
 
 
+def architectures(specs, datasets, text):
+    """{model: its architecture table}; models whose tables are identical (the same
+    layers, shapes and parameters at the same latent sizes) share one, shown in
+    the first one's section, its title naming them all."""
+    shared, tables = {}, {}
+    for name, spec in specs.items():
+        image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
+        table = _architecture(spec, image_shape, sorted(spec["latent_dims"]), text)
+        same = shared.setdefault(repr(table), dict(table, id=f"tab-architecture-{name}", models=[]))
+        same["models"].append(name)
+        tables[name] = same
+    for table in shared.values():
+        table["title"] = text["architecture"].format(
+            model=findings.listing(table["models"], text["findings"])
+        )
+    return tables
+
+
 def model_section(
     name,
     spec,
@@ -150,21 +184,27 @@ def model_section(
     sweep_path,
     text,
     histories,
+    architecture,
     baseline=None,
 ):
     """One model's part of sections 3 and 4. `run_figures` lists the model's per-run
     figures as dicts: latent_dim, seed, figure, path; `sweep_path` its latent-size
     sweep (None for a model of one latent size); `histories` its runs' loss
-    histories by (latent size, seed); `baseline` its data set's sanity baselines."""
+    histories by (latent size, seed); `architecture` its table (of `architectures`),
+    shown here if the model is the first it serves; `baseline` its data set's sanity
+    baselines."""
     baseline = baseline or {}
     image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
     dims = sorted(spec["latent_dims"])
     devices = sorted({r["device"] for r in runs if r["model"] == name})
     names = text["setting_names"]
     settings = [
-        (names["dataset"], f"{spec['dataset']} ({'×'.join(map(str, image_shape))})"),
-        (names["latent_dims"], ", ".join(map(str, dims))),
-        (names["seeds"], ", ".join(map(str, spec["seeds"]))),
+        (
+            names["dataset"],
+            f"{dataset_name(spec['dataset'], text)} ({'×'.join(map(str, image_shape))})",
+        ),
+        (names["latent_dims"], join_list(dims, text)),
+        (names["seeds"], join_list(spec["seeds"], text)),
         *data_settings(baseline, names, text["methods"]),
         *[(names[key], spec[key]) for key in SETTINGS if key in spec],
         *(
@@ -173,7 +213,7 @@ def model_section(
             else []
         ),
         (names["loss"], text["losses"][spec["kind"]]),
-        (names["device"], ", ".join(devices)),
+        (names["device"], join_list(devices, text)),
     ]
     # every figure a run of the kind may have, and those of runs on an anomaly dataset
     order = (*kind_of(spec).run_figures(1), *ANOMALY_FIGURES)
@@ -215,13 +255,13 @@ def model_section(
                     else "",
                 )
             )
-    architecture = _architecture(name, spec, image_shape, dims, text)
     sweep_id = f"fig-sweep-{name}"
     run_ids = [g["first"]["id"] for g in run_groups]
     return dict(
         name=name,
         kind_name=text["kind_names"][spec["kind"]],
         architecture=architecture,
+        shows_architecture=architecture["models"][0] == name,
         settings_id=f"tab-settings-{name}",
         intro=text["s3_model_text"].format(
             model=name,
@@ -259,9 +299,10 @@ def summary_table(summary, text):
 def compute_table(compute, text):
     """Training compute per model as HTML."""
     table = compute_by_model(compute).assign(
-        hours=lambda t: t["hours"].map("{:.2f}".format),
+        total_seconds=lambda t: t["total_seconds"].map(lambda s: duration(s, text["durations"])),
         mean_seconds=lambda t: t["mean_seconds"].map("{:.1f}".format),
         max_rss_mb=lambda t: t["max_rss_mb"].map("{:.0f}".format),
+        devices=lambda t: t["devices"].map(lambda devices: join_list(devices, text)),
     )
     headers = text["compute_headers"]
     return (
@@ -279,7 +320,7 @@ def dataset_figures(figure, paths, text):
             id=f"fig-{figure}-{dataset}",
             name=text["figure_names"][figure],
             caption=text["captions"][figure],
-            dataset=dataset,
+            dataset=dataset_name(dataset, text),
             src=data_uri(path),
         )
         for dataset, path in paths.items()
@@ -294,6 +335,10 @@ def downstream_section(summary, specs, roc_paths, comparison_paths, run_figures,
     shown, without = downstream.generation_gallery(specs, run_figures)
     rocs = dataset_figures("roc", roc_paths, text)
     comparisons = dataset_figures("comparison", comparison_paths, text)
+    comparison = [
+        dict(id=f"tab-{name}", title=words["comparison_titles"][name], html=html)
+        for name, html in downstream.comparison_tables(summary, words).items()
+    ]
     return dict(
         generation=[
             dict(
@@ -311,7 +356,10 @@ def downstream_section(summary, specs, roc_paths, comparison_paths, run_figures,
         if shown
         else "",
         no_prior=[words["no_prior"].format(model=model) for model in without],
-        comparison=downstream.comparison_table(summary, words),
+        comparison=comparison,
+        intro=words["text"].format(
+            tables=_figure_list([table["id"] for table in comparison], text)
+        ),
         comparisons=comparisons,
         comparison_intro=words["comparison_shown"].format(
             figures=_figure_list([f["id"] for f in comparisons], text)
@@ -402,6 +450,9 @@ def render_report(
     run_records_table = records(runs)
     histories = histories or {}
     baselines = baselines or {}
+    layers = architectures(specs, datasets, text)
+    # the tables' and downstream sentences' summary, data sets by their proper names
+    shown = summary.assign(dataset=summary["dataset"].map(lambda name: dataset_name(name, text)))
     sections = [
         model_section(
             name,
@@ -413,6 +464,7 @@ def render_report(
             sweep_paths.get(name),
             text,
             {(z, seed): h for (m, z, seed), h in histories.items() if m == name},
+            layers[name],
             baselines.get(spec["dataset"]),
         )
         for name, spec in specs.items()
@@ -437,7 +489,7 @@ def render_report(
             records(summary), run_records_table, specs, datasets, words, SHORT_TRAINING_EPOCHS
         )
     ]
-    html = environment.get_template(template.name).render(
+    page = dict(
         lang="zh-CN" if settings["language"] == "zh" else "en",
         t=text,
         title=settings["title"] or text["default_title"],
@@ -450,16 +502,27 @@ def render_report(
         ),
         key_table=headline.key_table(records(summary), specs, text["headline"]),
         framing=study_framing(
-            list(run_records), compute, list(config_files), specs, datasets, text["framing"]
+            list(run_records),
+            compute,
+            list(config_files),
+            specs,
+            datasets,
+            text["framing"],
+            text["findings"]["list_comma"],
         ),
-        summary_table=summary_table(summary, text),
+        summary_table=summary_table(shown, text),
         compute_table=compute_table(compute, text),
         divergence=findings.divergence_findings(run_records_table, words, records(summary)),
         models=sections,
         downstream=downstream_section(
-            summary, specs, roc_paths, comparison_paths or {}, run_figures, text
+            shown, specs, roc_paths, comparison_paths or {}, run_figures, text
         ),
         conclusions=conclusions,
-        references=list(references.items()),
     )
-    return crossref.resolve(html, list(references), text["numbering"])
+    # The list holds the references the page cites, in the list's order.
+    render = environment.get_template(template.name).render
+    cited = set(crossref.cited(render(page, references=list(references.items()))))
+    listed = [(key, entry) for key, entry in references.items() if key in cited]
+    html = render(page, references=listed)
+    html = crossref.resolve(html, [key for key, _ in listed], text["numbering"])
+    return FULL_WIDTH_THEN_SPACE.sub(r"\1\2", html)

@@ -8,6 +8,7 @@ are pandas' nullable Int64, so they stay integers in the CSV files.
 """
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -209,49 +210,85 @@ def read_compute_table(path):
 
 
 def compute_by_model(compute):
-    """Per model: training jobs, total hours, mean seconds, the largest peak memory."""
+    """Per model: training jobs, total and mean seconds, the largest peak memory,
+    the devices (sorted)."""
     compute = compute.assign(device=compute["device"].fillna("?"))
     grouped = compute.groupby("model", sort=False)
     return grouped.agg(
         jobs=("seconds", "size"),
-        hours=("seconds", lambda s: s.sum() / 3600),
+        total_seconds=("seconds", "sum"),
         mean_seconds=("seconds", "mean"),
         max_rss_mb=("max_rss_mb", lambda m: m.fillna(0).max()),
-        devices=("device", lambda d: ", ".join(sorted(set(d)))),
+        devices=("device", lambda d: tuple(sorted(set(d)))),
     ).reset_index()
 
 
-# Shown with two decimals whatever their size: decibels, counts of dimensions,
-# perplexities.
+# Shown with two decimals whatever their size: decibels, perplexities.
 TWO_DECIMALS = {
     "test_psnr",
     "denoised_psnr",
     "pca_psnr",
     "pca_denoised_psnr",
     "noisy_psnr",
-    "active_units",
     "codebook_perplexity",
 }
+# Means over seeds of whole numbers (latent dimensions counted per run).
+COUNTS = {"active_units"}
 
 
 def mean_std(row, metric):
-    """'mean ± std' of a summary row's metric; 'diverged' when no run finished."""
+    """'mean ± std' of a summary row's metric; 'diverged' when no run finished.
+    The std sets the decimals (two significant digits, the mean rounded to the
+    same place), never more than `number` would give; counts print as integers
+    while mean and std are whole."""
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     if mean is None or pd.isna(mean):
         return "diverged" if row["diverged"] == row["runs"] else "–"
-    like = 100 if metric in TWO_DECIMALS else mean
     has_std = std is not None and not pd.isna(std)
-    return number(mean, like=like) + (f" ± {number(std, like=like)}" if has_std else "")
+    if metric in COUNTS:
+        whole = float(mean).is_integer() and (not has_std or float(std).is_integer())
+        most = 0 if whole else 1
+    else:
+        most = _places(100 if metric in TWO_DECIMALS else mean)
+    places = min(most, _uncertainty_places(std)) if has_std and std > 0 else most
+    return _fixed(mean, places) + (f" ± {_fixed(std, places)}" if has_std else "")
+
+
+def _places(scale):
+    """Four decimals for small numbers (MSE), two for large ones (nats, dB)."""
+    return 4 if abs(scale) < 10 else 2
+
+
+def _uncertainty_places(std, digits=2):
+    """The decimal place that keeps `digits` significant digits of `std` (negative:
+    tens, hundreds), once rounded (0.0996 is 0.10, not 0.100)."""
+    places = digits - 1 - math.floor(math.log10(std))
+    if abs(round(std, places)) >= 10 ** (digits - places):
+        places -= 1
+    return places
+
+
+def _fixed(value, places):
+    return f"{round(value, places):.{max(places, 0)}f}"
 
 
 def number(value, like=None):
-    """Four decimals for small numbers (MSE), two for large ones (nats, dB); a std
-    takes its mean's precision."""
+    """A single value: four decimals for small numbers (MSE), two for large ones
+    (nats, dB); a difference takes the precision of what it is a difference of."""
     if value is None or pd.isna(value):
         return "–"
-    scale = abs(value if like is None else like)
-    return f"{value:.4f}" if scale < 10 else f"{value:.2f}"
+    return _fixed(value, _places(value if like is None else like))
 
 
 def decibels(value):
     return number(value, like=100)
+
+
+def duration(seconds, words):
+    """A time span in the largest unit that keeps it above 1 (hours, minutes,
+    seconds), in `words` {"hours": "{n:.2f} h", "minutes": ..., "seconds": ...}."""
+    if seconds >= 3600:
+        return words["hours"].format(n=seconds / 3600)
+    if seconds >= 60:
+        return words["minutes"].format(n=seconds / 60)
+    return words["seconds"].format(n=seconds)
