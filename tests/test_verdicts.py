@@ -2,6 +2,7 @@
 probe against chance, raw pixels and PCA, before any sentence ranks it."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -10,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 from aestudy.evaluation.dataset_baseline import chance_accuracy, dataset_baseline
 from aestudy.evaluation.intervals import bootstrap_interval
 from aestudy.report import findings, headline
-from aestudy.report.tables import records, summarize
+from aestudy.report.tables import records, summarize, summary_display
 from aestudy.report.verdicts import against_chance, run_verdict
 from conftest import REPO
 
@@ -52,6 +53,9 @@ def test_a_run_is_judged_against_the_mean_image():
     summary = summary_of([run("ae", 2, s, 0.047) for s in range(2)] + [run("ae", 4, 0, 0.02)])
     assert [(r["latent_dim"], r["did_not_learn"]) for r in summary] == [(2, 2), (4, 0)]
     assert summary[0]["mean_mse"] == MEAN_MSE and summary[0]["chance_accuracy"] == 0.15
+    # the summary table marks them beside the number of runs
+    shown = summary_display(pd.DataFrame(summary), TEXT["table_headers"], TEXT["run_outcomes"])
+    assert list(shown[TEXT["table_headers"]["runs"]]) == ["2 (2 did not learn)", "1"]
 
 
 def test_a_size_that_did_not_learn_is_named_and_never_ranked():

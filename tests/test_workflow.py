@@ -10,6 +10,7 @@ import torch
 import yaml
 
 from aestudy.kinds import KINDS
+from aestudy.report.verdicts import LEARNED_BELOW
 from conftest import copy_repository, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -190,6 +191,33 @@ def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
         assert float(row["pca_mse"]) == pytest.approx(baseline["test_mse"])
     markdown = (workdir / "results/tables/summary.md").read_text()
     assert markdown.count("\n") == 2 + len(summary) and " ± " in markdown
+
+
+def test_every_model_of_the_smoke_study_learns(smoke_study):
+    """The demo study is short but not empty: every run reconstructs clearly better
+    than its data set's mean image, and its codes tell the classes apart better than
+    chance; so the report ranks runs that earned it."""
+    workdir, _ = smoke_study
+    baselines = {
+        path.stem: json.loads(path.read_text())
+        for path in (workdir / "results/baselines/dataset").glob("*.json")
+    }
+    runs = read_rows(workdir / "results/tables/metrics.csv")
+    assert runs and {r["dataset"] for r in runs} <= set(baselines)
+    for run in runs:
+        baseline = baselines[run["dataset"]]
+        name = f"{run['model']} z{run['latent_dim']} seed {run['seed']}"
+        assert float(run["test_mse"]) <= LEARNED_BELOW * baseline["mean_mse"], name
+        if run["knn_accuracy"]:
+            assert float(run["knn_accuracy"]) > baseline["chance_accuracy"] + 0.05, name
+    summary = read_rows(workdir / "results/tables/summary.csv")
+    assert all(row["did_not_learn"] == "0" for row in summary)
+    probed = [row for row in summary if row["probe_accuracy_mean"]]
+    assert len(probed) >= len(summary) // 2
+    for row in probed:
+        assert float(row["probe_accuracy_mean"]) > float(row["chance_accuracy"]), row["model"]
+    report = (workdir / "results/report/index.html").read_text()
+    assert "— did not learn (" not in report and "did not learn at" not in report
 
 
 def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):

@@ -39,9 +39,7 @@ def main(
     write_table(compute_csv, compute_table(benchmark_paths, metrics))
     write_table(metrics_csv, runs)
     write_table(summary_csv, summary)
-    write_text(
-        summary_md, summary_markdown(summary, words["table_headers"], words["diverged_short"])
-    )
+    write_text(summary_md, summary_markdown(summary, words["table_headers"], words["run_outcomes"]))
     log(f"{len(runs)} runs, {len(summary)} (model, latent_dim) groups")
 
 

@@ -669,8 +669,7 @@ def learned_count(by_model, runs, text):
     if not diverged and not failed and not judged:
         return [text["none_diverged"].format(n=total)]
     if not diverged and not failed:
-        threshold = f"{LEARNED_BELOW:.0%}".replace("%", " %")
-        return [text["conclude_all_learned"].format(total=total, threshold=threshold)]
+        return [text["conclude_all_learned"].format(total=total, threshold=100 * LEARNED_BELOW)]
     parts = []
     if diverged:
         parts.append(text["conclude_diverged"].format(n=diverged, total=total))

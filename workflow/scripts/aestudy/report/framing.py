@@ -27,12 +27,21 @@ def _join(values, words):
 
 
 def study_framing(
-    records, compute, config_files, specs, datasets, words, list_comma=", ", today=None
+    records,
+    compute,
+    config_files,
+    specs,
+    datasets,
+    words,
+    list_comma=", ",
+    dataset_names=None,
+    today=None,
 ):
     """{rows: [(label, value)], notices: [sentence]} for the top of the report.
     `records`: every run's metrics.json; `compute`: the compute table (a row per
     training job); `words`: the `framing` words of the report's language;
-    `list_comma`: its separator of listed items."""
+    `list_comma`: its separator of listed items; `dataset_names`: the data sets as
+    prose names them."""
     words = dict(words, list_comma=list_comma)
     commit, dirty = git_commit(), git_dirty()
     code = words["no_git"] if commit is None else commit[:12]
@@ -81,7 +90,7 @@ def study_framing(
             ),
         ),
     ]
-    return dict(rows=rows, notices=_notices(specs, datasets, words))
+    return dict(rows=rows, notices=_notices(specs, datasets, words, dataset_names or {}))
 
 
 def _models(names, specs, words):
@@ -89,7 +98,7 @@ def _models(names, specs, words):
     return words["every_model"] if len(names) == len(specs) else _join(names, words)
 
 
-def _notices(specs, datasets, words):
+def _notices(specs, datasets, words, dataset_names):
     """Why the numbers are not the course's: stand-in data (and what each stand-in
     is), short runs; sentences of one notice."""
     notices = []
@@ -100,7 +109,11 @@ def _notices(specs, datasets, words):
             stand_ins.setdefault((fmt, STAND_INS[fmt]), []).append(name)
     for (fmt, real), models in stand_ins.items():
         notices.append(
-            words["stand_in"].format(stand_in=fmt, real=real, models=_models(models, specs, words))
+            words["stand_in"].format(
+                stand_in=fmt,
+                real=dataset_names.get(real, real),
+                models=_models(models, specs, words),
+            )
         )
         notices.append(words["stand_in_what"][fmt])
     short = {name: spec["epochs"] for name, spec in specs.items()}

@@ -88,10 +88,11 @@ def key_table(summary, specs, words):
     return table.to_html(index=False, classes="key", border=0, na_rep="–")
 
 
-def abstract(summary, runs, specs, words, lists):
+def abstract(summary, runs, specs, words, lists, key_table=""):
     """Three sentences: what ran, what the course's models reach, and whether the
-    runs learned (and their codes beat chance). `lists`: the words that join a list."""
-    names = sorted({spec["dataset"] for spec in specs.values()})
+    runs learned (and their codes beat chance). `lists`: the words that join a list;
+    `key_table`: the reference to the key table."""
+    names = sorted({row["dataset"] for row in summary})
     epochs = sorted({spec["epochs"] for spec in specs.values()})
     ran = words["ran"].format(
         runs=len(runs),
@@ -119,18 +120,24 @@ def abstract(summary, runs, specs, words, lists):
                     dataset=row["dataset"],
                     mse=mean_std(row, "test_mse"),
                     z=row["latent_dim"],
-                    share=f"{row['test_mse_mean'] / row['mean_mse']:.0%}".replace("%", " %")
+                    share=words["share"].format(100 * row["test_mse_mean"] / row["mean_mse"])
                     if row.get("mean_mse")
                     else "–",
                 )
             )
-    reached = words["reached"].format(parts=listing(parts, lists)) if parts else ""
+    # the parts hold commas of their own: they are joined by semicolons
+    reached = (
+        words["reached"].format(parts=lists["list_parts"].join(parts), table=key_table)
+        if parts
+        else ""
+    )
     finished = [r for r in runs if r["status"] == "ok"]
     failed_runs = sum(r["did_not_learn"] for r in not_learned(summary))
     probed = [r for r in summary if r.get("probe_accuracy_mean") is not None]
     above = sum(probe_against_chance(r) == "above" for r in probed)
-    verdict = words["verdict"].format(
-        learned=len(finished) - failed_runs,
+    learned = len(finished) - failed_runs
+    verdict = words["verdict_all" if learned == len(runs) else "verdict"].format(
+        learned=learned,
         total=len(runs),
         above=above,
         probed=len(probed),

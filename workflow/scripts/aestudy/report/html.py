@@ -24,7 +24,7 @@ from aestudy.report.crossref import refer
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
 from aestudy.report.model_summary import layer_table_per_size
 from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
-from aestudy.report.verdicts import run_verdict
+from aestudy.report.verdicts import LEARNED_BELOW, run_verdict
 
 # Full-width punctuation (Chinese) carries its own space: a space after it, also
 # across the inline tags beside it ("。</b> 说明"), is one too many.
@@ -50,7 +50,7 @@ def method_details(evaluation, baselines, text):
     train_sizes = sorted({b["probe_train_images"] for b in baselines.values()})
     return text["sentence_gap"].join(
         [
-            words["baselines"],
+            words["baselines"].format(margin=round(100 * (1 - LEARNED_BELOW))),
             words["probes"].format(
                 n=evaluation["probe_train_size"],
                 used=findings.listing([str(n) for n in train_sizes], text["findings"]),
@@ -292,7 +292,7 @@ def model_section(
 
 def summary_table(summary, text):
     """The summary table as HTML, from the same display table as summary.md."""
-    display = summary_display(summary, text["table_headers"], text["diverged_short"])
+    display = summary_display(summary, text["table_headers"], text["run_outcomes"])
     return display.to_html(index=False, classes="summary", border=0)
 
 
@@ -498,7 +498,7 @@ def render_report(
         generated=text["generated"].format(runs=len(runs)),
         methods=method_details(evaluation, baselines, text) if evaluation and baselines else "",
         abstract=headline.abstract(
-            records(summary), run_records_table, specs, text["headline"], words
+            records(shown), run_records_table, specs, text["headline"], words, refer("tab-key")
         ),
         key_table=headline.key_table(records(summary), specs, text["headline"]),
         framing=study_framing(
@@ -509,6 +509,7 @@ def render_report(
             datasets,
             text["framing"],
             text["findings"]["list_comma"],
+            text["dataset_names"],
         ),
         summary_table=summary_table(shown, text),
         compute_table=compute_table(compute, text),

@@ -157,29 +157,36 @@ def records(table):
     ]
 
 
-def summary_display(summary, headings, diverged_word):
-    """The summary as it is shown: 'mean ± std' cells, diverged runs counted."""
+def summary_display(summary, headings, outcome_words):
+    """The summary as it is shown: 'mean ± std' cells, and beside the number of runs
+    those that diverged or did not learn, in `outcome_words` ({"diverged": "{n}
+    diverged", "did_not_learn": ...})."""
     rows = records(summary)
+
+    def runs(row):
+        outcomes = [
+            words.format(n=row[outcome])
+            for outcome, words in outcome_words.items()
+            if row.get(outcome)
+        ]
+        return f"{row['runs']}" + (f" ({', '.join(outcomes)})" if outcomes else "")
+
     return pd.DataFrame(
         {
             headings["model"]: [r["model"] for r in rows],
             headings["dataset"]: [r["dataset"] for r in rows],
             headings["latent_dim"]: [r["latent_dim"] for r in rows],
-            headings["runs"]: [
-                f"{r['runs']}"
-                + (f" ({diverged_word.format(n=r['diverged'])})" if r["diverged"] else "")
-                for r in rows
-            ],
+            headings["runs"]: [runs(r) for r in rows],
             **{headings[m]: [mean_std(r, m) for r in rows] for m in TABLE_METRICS},
             headings["pca_mse"]: [number(r["pca_mse"]) for r in rows],
         }
     )
 
 
-def summary_markdown(summary, headings, diverged_word):
+def summary_markdown(summary, headings, outcome_words):
     """summary.md: the summary as shown in the report, with `headings` (column key
-    to heading) and `diverged_word` from the words of report/text."""
-    display = summary_display(summary, headings, diverged_word)
+    to heading) and `outcome_words` from the words of report/text."""
+    display = summary_display(summary, headings, outcome_words)
     align = ["left", "left", "right", "left", *["right"] * (len(TABLE_METRICS) + 1)]
     # Cells are formatted text already: tabulate must not reparse "0.0030" as 0.003.
     return display.to_markdown(index=False, colalign=align, disable_numparse=True) + "\n"
