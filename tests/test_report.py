@@ -419,7 +419,7 @@ def test_report_layout_and_numbers(smoke_study):
     assert f"{float(first['test_mse_mean']):.4f}" in html
     assert (
         f"All {RUN_COUNT} runs finished without diverging, and every one beat the mean image"
-        " clearly (a test MSE at most 90 % of its)." in html
+        " clearly (a test MSE at most 90 % of the mean image" in html
     )
     assert '<table class="dataframe compute">' in html and "Peak memory (MB)" in html
     # Every numbered figure and table is referred to from the text, numbered in
@@ -510,7 +510,7 @@ def test_chinese_report_uses_chinese_punctuation(chinese_report):
     )
     assert ascii_marks == [], f"ASCII punctuation beside Chinese text: {ascii_marks[:10]}"
     # no space between a Chinese character and a number (not a name like cifar10)
-    number = r"(?<![A-Za-z0-9_.])[-+−]?\d+(?:\.\d+)?%?(?![A-Za-z0-9_])"  # not a hash
+    number = r"(?<![A-Za-z0-9_.-])[-+−]?\d+(?:\.\d+)?%?(?![A-Za-z0-9_])"  # not a hash
     spaced = re.findall(rf"[{CJK}] {number}|{number} [{CJK}]", text)
     assert spaced == [], f"spaces between Chinese and numbers: {spaced[:10]}"
     assert "，" in text and "：" in text and "图1" in text

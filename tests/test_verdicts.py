@@ -159,6 +159,33 @@ def test_probes_are_set_beside_chance_pixels_and_pca():
     )
 
 
+def test_the_best_probe_is_clear_of_one_seed_rows_by_their_bootstrap_intervals():
+    """Two seeds at 0.944 ± 0.007 are clearly above one seed at 0.64 (0.59–0.69), but
+    not above one seed whose interval reaches them."""
+    specs = {m: {"kind": "ae", "dataset": "digits", "epochs": 100} for m in ("vae", "cae")}
+
+    def probes(other_high):
+        runs = [run("vae", 20, s, 0.013, probe_accuracy=0.944 + 0.01 * s) for s in range(2)]
+        runs.append(
+            run(
+                "cae",
+                4,
+                0,
+                0.03,
+                probe_accuracy=0.64,
+                probe_accuracy_low=0.59,
+                probe_accuracy_high=other_high,
+            )
+        )
+        pca = {("digits", 20): {"test_mse": 0.003}, ("digits", 4): {"test_mse": 0.02}}
+        _, found, _ = findings.conclusions(summary_of(runs, pca), runs, specs, {}, WORDS, 10)[-1]
+        return next(s for s in found if s.startswith("On digits, among codes"))
+
+    assert "best from vae at latent size 20" in probes(0.69)
+    assert "clear of the others" in probes(0.69)
+    assert "not clearly above cae at size 4 (0.64 (0.59–0.95))" in probes(0.95)
+
+
 def test_a_baseline_near_zero_is_compared_in_absolute_terms():
     pca = {("digits", 196): {"test_mse": 3e-9}}
     # a run that did not learn (the smoke VQ-VAE's 0.1143) is not compared at all

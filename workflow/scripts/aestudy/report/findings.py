@@ -278,23 +278,42 @@ def _active_units(rows, text):
 def accuracy(row, metric="probe_accuracy"):
     """An accuracy as shown: mean ± std over seeds, or one seed's value with its 95 %
     bootstrap interval over the test images."""
-    if _value(row, f"{metric}_std") is not None or _value(row, f"{metric}_low_mean") is None:
+    mean = _value(row, f"{metric}_mean")
+    if _value(row, f"{metric}_std") is not None or mean is None:
         return mean_std(row, metric)
+    if _value(row, f"{metric}_low_mean") is None:
+        # one seed and no interval: a test set of a few hundred images carries two
+        # decimals (its standard error is about 0.02)
+        return f"{mean:.2f}"
     return (
         f"{row[f'{metric}_mean']:.2f} ({row[f'{metric}_low_mean']:.2f}–"
         f"{row[f'{metric}_high_mean']:.2f})"
     )
 
 
-def probe_against_chance(row):
-    """ "above", "below" or "at" chance: by the spread over seeds where there is one,
-    else by the one seed's bootstrap interval."""
+def probe_interval(row):
+    """(low, high) of a probe accuracy: mean ± std over seeds where there is a spread,
+    else the one seed's bootstrap interval over the test images (None, None without
+    either)."""
     mean, std = _value(row, "probe_accuracy_mean"), _value(row, "probe_accuracy_std")
     if std is not None:
-        low, high = mean - std, mean + std
-    else:
-        low, high = _value(row, "probe_accuracy_low_mean"), _value(row, "probe_accuracy_high_mean")
-    return against_chance(mean, low, high, _value(row, "chance_accuracy"))
+        return mean - std, mean + std
+    return _value(row, "probe_accuracy_low_mean"), _value(row, "probe_accuracy_high_mean")
+
+
+def probe_against_chance(row):
+    """ "above", "below" or "at" chance, by `probe_interval`."""
+    low, high = probe_interval(row)
+    return against_chance(
+        _value(row, "probe_accuracy_mean"), low, high, _value(row, "chance_accuracy")
+    )
+
+
+def _probes_overlap(top, other):
+    """Whether two probe accuracies cannot be told apart: their intervals overlap, or
+    one of them has none."""
+    (top_low, _), (_, other_high) = probe_interval(top), probe_interval(other)
+    return top_low is None or other_high is None or other_high >= top_low
 
 
 def _representation(rows, text):
@@ -343,6 +362,11 @@ def number_2(value):
     return "–" if value is None or _value({"v": value}, "v") is None else f"{value:.2f}"
 
 
+# A final test loss this many percent below the train loss is explained in the text;
+# a smaller gap is within what two measurements of one model differ by.
+NOTABLE_GAP = 5
+
+
 def overfitting(model, histories, text, short_epochs=0):
     """How many runs ended with their test loss above its lowest, and the median
     gap between the final test and train losses; with fewer than `short_epochs`
@@ -373,7 +397,7 @@ def overfitting(model, histories, text, short_epochs=0):
         sentence = text["too_short_to_judge"].format(**filled)
     else:
         sentence = text["overfit" if rose else "no_overfit"].format(**filled)
-    if gap < 0:
+    if gap < -NOTABLE_GAP:
         sentence += text["sentence_gap"] + text["test_below_train"]
     return sentence
 
@@ -602,7 +626,7 @@ def _best_probes(by_model, text):
         if compact:
             top = max(compact, key=lambda r: r["probe_accuracy_mean"])
             others = [r for r in compact if r is not top]
-            tied = [r for r in others if compare(top, r, "probe_accuracy") in (0, None)]
+            tied = [r for r in others if _probes_overlap(top, r)]
             filled = dict(
                 dataset=dataset,
                 model=top["model"],
