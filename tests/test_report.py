@@ -126,7 +126,7 @@ def test_overlapping_seeds_are_called_indistinguishable_not_best():
         )
         if family == "ae"
     )
-    assert "indistinguishably" in conclusion
+    assert "equally well within their spread" in conclusion
     # one seed per size: the sentence declines to rank
     single = [run("ae", 2, 0, 0.03), run("ae", 4, 0, 0.02)]
     (first,) = findings.model_findings(records(summarize(single, {})), WORDS)

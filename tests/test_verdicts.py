@@ -242,3 +242,30 @@ def test_the_dataset_baseline_by_hand():
     assert found["anomalous_classes"] == [0]
     # each image is 0.25 from the mean: no distance tells the anomaly apart
     assert found["mean_anomaly_auc"] == pytest.approx(0.5)
+
+
+def test_a_variant_is_set_beside_its_plain_model_by_what_differs():
+    names = dict(settings=TEXT["setting_names"], corruption=TEXT["methods"]["corruption"])
+    noise = {"type": "gaussian", "factor": 0.3, "drop_fraction": 0.25}
+    specs = {
+        "ae": {"kind": "ae", "dataset": "digits", "epochs": 100, "lr": 0.002},
+        "dae": {"kind": "dae", "dataset": "digits", "epochs": 100, "lr": 0.003, "noise": noise},
+    }
+    ae = [run("ae", 4, s, 0.0312 + 0.002 * s, denoised_psnr=14.0 + s) for s in range(2)]
+
+    def variant(mse, psnr):
+        runs = [*ae, run("dae", 4, 0, mse, kind="dae", denoised_psnr=psnr)]
+        sections = findings.conclusions(summary_of(runs), runs, specs, {}, WORDS, 10, names)
+        found = dict((family, f) for family, f, _ in sections)["regularised_ae"]
+        return [s for s in found if s.startswith("dae differs from ae")]
+
+    [sentence] = variant(0.0400, 14.4)
+    assert "in training corruption (Gaussian noise of standard deviation 0.3" in sentence
+    assert "and learning rate (0.003 against 0.002)" in sentence
+    assert "its test MSE is 0.0400 against 0.0322 ± 0.0014, above the spread" in sentence
+    assert "14.40 dB against 14.50 ± 0.71 dB, within the spread of the seeds of ae" in sentence
+    assert variant(0.0300, 16.0)[0].count("from one seed of its own") == 2  # below, above
+    assert variant(0.0460, 16.0) == []  # it did not learn: it is not compared
+    runs = [*ae, run("dae", 4, 0, 0.03, kind="dae")]
+    without_names = findings.conclusions(summary_of(runs), runs, specs, {}, WORDS, 10)
+    assert not any("differs from" in s for _, found, _ in without_names for s in found)

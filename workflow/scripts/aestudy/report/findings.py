@@ -480,9 +480,132 @@ def _diverged_runs(diverged, text):
     ]
 
 
-def conclusions(summary, runs, specs, datasets, text, short_epochs):
+def corruption(noise, words):
+    """A corruption block (a kind's `noise`, evaluation.denoising) in words."""
+    return words[noise["type"]].format(factor=noise["factor"], share=noise["drop_fraction"])
+
+
+# The settings by which a variant differs from the plain model of its family.
+VARIANT_SETTINGS = [
+    *["noise", "contraction_weight", "codebook_size", "commitment", "beta"],
+    *["epochs", "batch_size", "optimizer", "lr", "weight_decay"],
+]
+
+
+def _plain_models(model, specs):
+    """The plain models a variant is set beside: a denoising or contractive AE
+    beside the plain AE of its network, a β-VAE, conditional or VQ-VAE beside the
+    VAE with β = 1; all on the same data set."""
+    spec = specs[model]
+    kind = kind_of(spec)
+
+    def plain_ae(other):
+        return (
+            kind_of(other).family == "ae"
+            and kind_of(other).trained_on == "mse"
+            and kind_of(other).network == kind.network
+        )
+
+    def plain_vae(other):
+        return kind_of(other).family == "vae" and other.get("beta", 1) == 1
+
+    if kind.family == "regularised_ae":
+        wanted = plain_ae
+    elif kind.family == "vae_variant" or (kind.family == "vae" and spec.get("beta", 1) != 1):
+        wanted = plain_vae
+    else:
+        return []
+    return [
+        name
+        for name, other in specs.items()
+        if name != model and other["dataset"] == spec["dataset"] and wanted(other)
+    ]
+
+
+def _differences(spec, plain, text, names):
+    """What sets a variant apart from its plain model: its kind, then every setting
+    of VARIANT_SETTINGS that differs, in words."""
+    parts = []
+
+    def shown(key, value):
+        return corruption(value, names["corruption"]) if key == "noise" else value
+
+    for key in VARIANT_SETTINGS:
+        mine, theirs = spec.get(key), plain.get(key)
+        if mine is None or mine == theirs:
+            continue
+        name = names["settings"][key]
+        name = name[0].lower() + name[1:]
+        if theirs is None:
+            parts.append(text["variant_setting_own"].format(name=name, value=shown(key, mine)))
+        else:
+            parts.append(
+                text["variant_setting"].format(
+                    name=name, value=shown(key, mine), plain_value=shown(key, theirs)
+                )
+            )
+    return parts
+
+
+def _against_plain(models, by_model, specs, text, names):
+    """Per variant that learned, at each latent size its plain model also learned:
+    what differs between the two and what that changed (test MSE and, for a
+    denoising model, the corrupted test images' PSNR)."""
+    verdicts = {-1: "lower", 1: "higher", 0: "tied"}
+    one_seed = {-1: "below_spread", 1: "above_spread", 0: "within_spread", None: "untested"}
+
+    def verdict(row, base, metric, plain):
+        found = compare(row, base, metric)
+        if found is not None:
+            return text["variant_verdicts"][verdicts[found]]
+        # one seed of the variant: where it falls against the spread of the plain
+        # model's seeds (against_value says where those lie against the one value)
+        against = against_value(base, metric, _value(row, f"{metric}_mean"))
+        place = one_seed[None if against is None else -against]
+        return text["variant_verdicts"][place].format(plain=plain)
+
+    out = []
+    for model in models:
+        for plain in _plain_models(model, specs):
+            if plain not in by_model:
+                continue
+            sizes = {r["latent_dim"]: r for r in finished_rows(by_model[plain])}
+            for row in finished_rows(by_model[model]):
+                base = sizes.get(row["latent_dim"])
+                if base is None:
+                    continue
+                what = _differences(specs[model], specs[plain], text, names)
+                denoised = ""
+                if "noise" in specs[model] and None not in (
+                    _value(row, "denoised_psnr_mean"),
+                    _value(base, "denoised_psnr_mean"),
+                ):
+                    denoised = text["variant_denoised"].format(
+                        psnr=mean_std(row, "denoised_psnr"),
+                        plain_psnr=mean_std(base, "denoised_psnr"),
+                        verdict=verdict(row, base, "denoised_psnr", plain),
+                    )
+                out.append(
+                    text["variant_against_plain"].format(
+                        model=model,
+                        plain=plain,
+                        what=listing(what, text) if what else text["variant_kind_only"],
+                        z=row["latent_dim"],
+                        mse=mean_std(row, "test_mse"),
+                        plain_mse=mean_std(base, "test_mse"),
+                        verdict=verdict(row, base, "test_mse", plain),
+                        denoised=denoised,
+                    )
+                )
+            break  # one plain model to set it beside
+    return out
+
+
+def conclusions(summary, runs, specs, datasets, text, short_epochs, names=None):
     """Section 5: a subsection per family of kinds in the study (findings and
-    limitations), then the overall one. Returns [(family, findings, limitations)]."""
+    limitations), then the overall one. Returns [(family, findings, limitations)].
+    `names`: {settings, corruption} words, to say what sets a variant apart
+    from its plain model (left out without them)."""
     by_model = {}
     for row in summary:
         by_model.setdefault(row["model"], []).append(row)
@@ -493,11 +616,31 @@ def conclusions(summary, runs, specs, datasets, text, short_epochs):
             continue
         found, limits = [], []
         for model in models:
-            found += _model_conclusion(model, by_model[model], text)
+            found += _joined_per_model(model, _model_conclusion(model, by_model[model], text), text)
+        if names:
+            found += _against_plain(models, by_model, specs, text, names)
         limits += _limitations(models, by_model, specs, datasets, text, short_epochs)
         sections.append((family, found, limits))
     sections.append(("overall", *_overall(by_model, specs, runs, text)))
     return sections
+
+
+def _joined_per_model(model, sentences, text):
+    """A model's sentences that each open with its name ("ae: ...") as one sentence
+    of clauses, the name said once."""
+    prefix, stop = text["model_prefix"].format(model=model), text["full_stop"]
+    out = []
+    for sentence in sentences:
+        if (
+            out
+            and sentence.startswith(prefix)
+            and out[-1].startswith(prefix)
+            and out[-1].endswith(stop)
+        ):
+            out[-1] = out[-1][: -len(stop)] + text["clause_gap"] + sentence[len(prefix) :]
+        else:
+            out.append(sentence)
+    return out
 
 
 def _model_conclusion(model, rows, text):

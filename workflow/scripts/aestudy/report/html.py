@@ -38,11 +38,6 @@ SETTINGS = [
 ]
 
 
-def corruption(noise, words):
-    """A corruption block (a kind's `noise`, evaluation.denoising) in words."""
-    return words[noise["type"]].format(factor=noise["factor"], share=noise["drop_fraction"])
-
-
 def method_details(evaluation, baselines, text):
     """Section 3's paragraph on how every run is judged, from the config that ran:
     the fixed corrupted test set, the probes and the sanity baselines."""
@@ -56,7 +51,7 @@ def method_details(evaluation, baselines, text):
                 used=findings.listing([str(n) for n in train_sizes], text["findings"]),
             ),
             words["denoising"].format(
-                corruption=corruption(evaluation["denoising"], words["corruption"])
+                corruption=findings.corruption(evaluation["denoising"], words["corruption"])
             ),
         ]
     )
@@ -208,7 +203,7 @@ def model_section(
         *data_settings(baseline, names, text["methods"]),
         *[(names[key], spec[key]) for key in SETTINGS if key in spec],
         *(
-            [(names["noise"], corruption(spec["noise"], text["methods"]["corruption"]))]
+            [(names["noise"], findings.corruption(spec["noise"], text["methods"]["corruption"]))]
             if "noise" in spec
             else []
         ),
@@ -486,7 +481,16 @@ def render_report(
             limitations=limits,
         )
         for family, found, limits in findings.conclusions(
-            records(summary), run_records_table, specs, datasets, words, SHORT_TRAINING_EPOCHS
+            records(summary),
+            run_records_table,
+            specs,
+            datasets,
+            words,
+            SHORT_TRAINING_EPOCHS,
+            dict(
+                settings=text["setting_names"],
+                corruption=text["methods"]["corruption"],
+            ),
         )
     ]
     page = dict(
@@ -500,7 +504,7 @@ def render_report(
         abstract=headline.abstract(
             records(shown), run_records_table, specs, text["headline"], words, refer("tab-key")
         ),
-        key_table=headline.key_table(records(summary), specs, text["headline"]),
+        key_table=headline.key_table(records(shown), specs, text["headline"]),
         framing=study_framing(
             list(run_records),
             compute,
