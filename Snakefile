@@ -1,6 +1,8 @@
 """Autoencoder study: datasets -> training per (model, latent_dim, seed) -> tables,
 figures and the HTML report."""
 
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -9,6 +11,13 @@ min_version("9.0")
 # A study file given with --configfile stands on its own (the schema fills in the
 # defaults); config.yaml beside this file, the course report's study, is used when
 # none is given (values given with --config still apply on top of it).
+if "models" not in config and workflow.config_settings.configfiles:
+    sys.exit(
+        "Config error: the study file "
+        + ", ".join(map(str, workflow.config_settings.configfiles))
+        + " names no models; expected a 'models' mapping, since a study file given "
+        "with --configfile stands on its own."
+    )
 if "models" not in config:
 
     configfile: workflow.source_path("config.yaml")

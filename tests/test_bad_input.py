@@ -14,7 +14,7 @@ from test_config import BAD, MESSAGE
 from aestudy import StudyError
 from aestudy.checksums import digest
 from aestudy.evaluation.saved_runs import load_run
-from conftest import copy_repository, model_spec, skip_or_fail, snakemake
+from conftest import copy_repository, model_spec, planned_jobs, skip_or_fail, snakemake
 
 
 @pytest.mark.workflow
@@ -31,6 +31,89 @@ def test_bad_config_through_snakemake_writes_nothing(tmp_path, raw, words):
     for word in words:
         assert word in lines[-1]
     assert not (workdir / "results").exists() and not (workdir / "logs").exists()
+
+
+BOMB = "\n".join(
+    [
+        "a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]",
+        *[f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)],
+        "models: {ae: {kind: ae}}",
+    ]
+)
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    "study, words",
+    [
+        ("{}\n", "the study file {path} names no models; expected a 'models' mapping"),
+        ("seeds: [0]\n", "the study file {path} names no models"),
+        ("models:\n  yes: {kind: ae}\n", "config key 'models' has the name True"),
+        ("models:\n  ? null\n  : {kind: ae}\n", "config key 'models' has the name None"),
+        (BOMB, "the config holds more than 100000 values once its YAML aliases"),
+    ],
+)
+def test_a_study_file_at_the_edges_is_refused_when_planning(tmp_path, study, words):
+    workdir = copy_repository(tmp_path)
+    (workdir / "study.yaml").write_text(study)
+    process = snakemake(workdir, "--cores", "2", "--configfile", "study.yaml", check=False)
+    assert process.returncode == 1
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("Config error: ") and "Traceback" not in process.stderr
+    assert words.format(path=workdir / "study.yaml") in lines[-1], lines[-1]
+    assert not (workdir / "results").exists() and not (workdir / "logs").exists()
+
+
+@pytest.mark.workflow
+def test_config_overrides_of_lists_and_mappings_are_read_as_yaml(tmp_path):
+    workdir = copy_repository(tmp_path)
+    process = snakemake(
+        workdir,
+        *["-n", "--cores", "2", "--configfile", "config/smoke.yaml"],
+        *["--config", "seeds=[3]", "evaluation={iw_samples: 7, batch_size: 50}"],
+    )
+    jobs = planned_jobs(process.stdout)
+    trained = {(w["model"], w["seed"]) for rule, w in jobs if rule == "train_autoencoder"}
+    assert ("ae", "3") in trained and ("ae", "0") not in trained
+    assert "Config error" not in process.stderr
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        ("archive", "CIFAR-10 archive {path} cannot be read ("),
+        ("batch", "CIFAR-10 batch {path}:data_batch_1 cannot be read as a pickle"),
+    ],
+)
+def test_a_damaged_data_file_is_named_by_the_preparation_job(tmp_path, damage, words):
+    import io
+    import tarfile
+
+    workdir = copy_repository(tmp_path)
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    if damage == "archive":
+        archive.write_bytes(b"not a gzip file")
+    else:
+        with tarfile.open(archive, "w:gz") as tar:
+            member = tarfile.TarInfo("cifar-10-batches-py/data_batch_1")
+            member.size = 5
+            tar.addfile(member, io.BytesIO(b"bytes"))
+    study = {
+        "datasets": {"cifar10": {"path": str(archive)}},
+        "models": {"c": {"kind": "cnn_ae", "dataset": "cifar10", "epochs": 1}},
+    }
+    (workdir / "study.yaml").write_text(yaml.safe_dump(study))
+    process = snakemake(
+        workdir,
+        *["results/data/cifar10.pt", "--cores", "1", "--configfile", "study.yaml"],
+        check=False,
+    )
+    assert process.returncode == 1, process.stderr
+    log = (workdir / "logs/prepare_data/cifar10.log").read_text()
+    assert words.format(path=archive) in log, log
+    assert "Traceback" not in log
+    assert not (workdir / "results/data/cifar10.pt").exists()
 
 
 def save_run(path, digits_shape=(1, 28, 28), latent_dim=3, seed=0):

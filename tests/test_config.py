@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from aestudy import StudyError
-from aestudy.config import resolve_config
+from aestudy.config import resolve_config, typed_overrides
 from conftest import REPO
 
 
@@ -157,6 +157,54 @@ BAD = [
 ]
 
 
+# Inputs at the edges: sizes and seeds past what the machine, the file system or the
+# random generators take, names that YAML reads otherwise, an exclusive bound.
+AE = {"ae": {"kind": "ae"}}
+BIG_SEED = 2**32
+BAD += [
+    (
+        {"models": {"v": {"kind": "vq_vae", "codebook_size": 10**12}}},
+        ["models.v.codebook_size", "<= 65536"],
+    ),
+    ({"models": AE, "evaluation": {"iw_samples": 10**9}}, ["evaluation.iw_samples", "<= 10000"]),
+    ({"models": {"ae": {"kind": "ae", "epochs": 10**9}}}, ["models.ae.epochs", "<= 100000"]),
+    ({"models": {"a" * 300: {"kind": "ae"}}}, ["models", "at most 64 characters"]),
+    ({"models": {"ae\n": {"kind": "ae"}}}, ["models", "'ae\\n'", "letters, digits"]),
+    ({"models": {"ae ": {"kind": "ae"}}}, ["models", "'ae '"]),
+    ({"seeds": [BIG_SEED], "models": AE}, ["seeds[0]", "4294967296", "<= 4294967295"]),
+    ({"seeds": [-1], "models": AE}, ["seeds[0]", ">= 0"]),
+    ({"models": {"ae": {"kind": "ae", "seeds": [2**64]}}}, ["models.ae.seeds[0]", "<= 4294967295"]),
+    (
+        {"models": AE, "evaluation": {"denoising": {"seed": 2**64}}},
+        ["evaluation.denoising.seed", "<= 4294967295"],
+    ),
+    ({"models": AE, "figures": {"samples": {"seed": BIG_SEED}}}, ["figures.samples.seed"]),
+    ({"models": AE, "figures": {"selection_seed": BIG_SEED}}, ["figures.selection_seed"]),
+    (
+        {
+            "models": {"ae": {"kind": "ae", "dataset": "d"}},
+            "datasets": {
+                "d": {"anomaly": {"from": "digits", "normal_classes": [0], "split_seed": BIG_SEED}}
+            },
+        },
+        ["datasets.d.anomaly.split_seed", "<= 4294967295"],
+    ),
+    (
+        {"models": AE, "compute": {"train": {"threads": 10**6}}},
+        ["compute.train.threads", "<= 1024"],
+    ),
+    (
+        {"models": AE, "evaluation": {"denoising": {"type": "masking", "drop_fraction": 1.5}}},
+        ["evaluation.denoising.drop_fraction", "1.5", "expected a number below 1"],
+    ),
+    ({"models": {True: {"kind": "ae"}}}, ["models", "name True", "YAML reads as bool", "quotes"]),
+    ({"models": {None: {"kind": "ae"}}}, ["models", "name None", "reads as nothing"]),
+    ({"models": AE, "datasets": {False: {"format": "mnist"}}}, ["datasets", "name False"]),
+    ({"models": AE, "evaluation": {1: 2}}, ["evaluation", "has the key 1", "quotes"]),
+    ({True: 1, "models": AE}, ["the config has the key True"]),
+]
+
+
 @pytest.mark.parametrize("raw, words", BAD)
 def test_bad_config_gets_one_sentence_naming_the_key(raw, words):
     with pytest.raises(StudyError) as caught:
@@ -178,6 +226,89 @@ def test_missing_local_dataset_folder_is_named(tmp_path):
         StudyError, match=f"datasets.fashion_mnist.path' is '{missing}', which does not exist"
     ):
         resolve_config(raw)
+
+
+def test_yaml_names_that_are_not_text_are_refused_before_planning():
+    for text, read_as in [("yes", "True"), ("null", "None"), ("off", "False"), ("1e3", None)]:
+        raw = yaml.safe_load(f"models:\n  {text}: {{kind: ae}}\n")
+        with pytest.raises(StudyError) as caught:
+            resolve_config(raw)
+        if read_as:
+            assert f"has the name {read_as}" in str(caught.value), str(caught.value)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once():
+    # nine levels of ten aliases: a billion items once expanded, a few hundred bytes
+    lines = ["a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"]
+    for level in range(1, 9):
+        below = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{', '.join([below] * 10)}]")
+    lines.append("models: {ae: {kind: ae, latent_dims: [2]}}")
+    lines.append("bomb: [*a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8, *a8]")
+    raw = yaml.safe_load("\n".join(lines))
+    with pytest.raises(StudyError) as caught:
+        resolve_config(raw)
+    assert str(caught.value) == (
+        "the config holds more than 100000 values once its YAML aliases (&, *) are "
+        "expanded; expected a study of at most 100000 values."
+    )
+    # a study that repeats one block by an alias, but stays small, is fine
+    small = yaml.safe_load(
+        "shared: &shared {kind: ae, epochs: 2}\nmodels: {a: *shared, b: *shared}\n"
+    )
+    del small["shared"]
+    assert set(resolve_config(small)["models"]) == {"a", "b"}
+
+
+def test_every_integer_setting_has_an_upper_bound_and_seeds_fit_every_generator():
+    import numpy as np
+    import torch
+
+    from aestudy.config import load_schema
+
+    unbounded, seeds = [], set()
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                if "maximum" not in node:
+                    unbounded.append(".".join(map(str, path)))
+                key = path[-2] if path[-1] == "items" else path[-1]
+                if key == "seeds" or str(key).endswith("seed"):
+                    seeds.add(node["maximum"])
+            for key, item in node.items():
+                walk(item, (*path, key))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, path)
+
+    walk(load_schema(), ())
+    assert unbounded == []
+    assert seeds == {2**32 - 1}
+    np.random.seed(2**32 - 1)  # the largest seed allowed, taken by every generator
+    torch.Generator().manual_seed(2**32 - 1)
+    np.random.default_rng(2**32 - 1)
+
+
+def test_a_file_where_a_dataset_folder_is_expected_is_named(tmp_path):
+    file = tmp_path / "fashion.tar"
+    file.write_bytes(b"x")
+    raw = {
+        "datasets": {"fashion_mnist": {"path": str(file)}},
+        "models": {"ae": {"kind": "ae", "dataset": "fashion_mnist"}},
+    }
+    with pytest.raises(StudyError) as caught:
+        resolve_config(raw)
+    assert str(caught.value) == (
+        f"config key 'datasets.fashion_mnist.path' is '{file}', which is a file; expected "
+        "a folder with the original files."
+    )
+    # CIFAR-10 may be given as its archive: a file passes planning
+    raw = {
+        "datasets": {"cifar10": {"path": str(file)}},
+        "models": {"c": {"kind": "cnn_ae", "dataset": "cifar10"}},
+    }
+    assert resolve_config(raw)["datasets"]["cifar10"]["path"] == str(file)
 
 
 def numeric_keys(schema, node, path):
@@ -319,3 +450,21 @@ def test_a_partial_block_gets_the_defaults_of_the_rest(raw, path, given, leaves)
     assert {key: resolved[key] for key in leaves} == {
         key: sub["default"] for key, sub in leaves.items()
     }
+
+
+def test_config_overrides_inside_lists_and_mappings_are_read_as_yaml():
+    # Snakemake's --config gives 'seeds=[3]' as ['3'] and 'evaluation={iw_samples: 7}'
+    # as {'iw_samples': '7'}, merged into the config; a top-level text stays text
+    overrides = {"seeds": ["3"], "evaluation": {"iw_samples": "7"}, "report": {"name": "1"}}
+    config = {
+        "seeds": ["3"],
+        "evaluation": {"iw_samples": "7", "batch_size": 50},
+        "report": {"name": "1"},
+        "language": "zh",
+        "models": {"ae": {"kind": "ae"}},
+    }
+    typed_overrides(config, dict(overrides, language="zh"))
+    assert config["seeds"] == [3] and config["language"] == "zh" and config["report"]["name"] == 1
+    del config["language"], config["report"]
+    assert config["evaluation"] == {"iw_samples": 7, "batch_size": 50}
+    assert resolve_config(config)["evaluation"]["iw_samples"] == 7

@@ -143,6 +143,68 @@ def test_cifar_batches_from_folder_and_archive(tmp_path):
     assert prepared["classes"][0] == "airplane"
 
 
+def test_idx_labels_outside_the_classes_are_named(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, array in {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (6, 28, 28)),
+        "train-labels-idx1-ubyte": np.array([0, 1, 2, 200, 4, 5]),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (2, 28, 28)),
+        "t10k-labels-idx1-ubyte": np.array([0, 1]),
+    }.items():
+        write_idx(tmp_path / name, array, compress=False)
+    with pytest.raises(StudyError) as caught:
+        prepare_dataset("fashion_mnist", "fashion_mnist", path=str(tmp_path))
+    assert str(caught.value) == (
+        "dataset 'fashion_mnist': its train labels run from 0 to 200; expected class "
+        "indices 0 to 9 (fashion_mnist)."
+    )
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda file: file.write_bytes(b"not a pickle at all"), "cannot be read as a pickle"),
+        (
+            lambda file: file.write_bytes(
+                pickle.dumps({b"data": np.zeros((3, 3000), np.uint8), b"labels": [0, 1, 2]})
+            ),
+            "holds data of shape (3, 3000) and 3 labels; expected rows of 3072 values",
+        ),
+        (lambda file: file.write_bytes(pickle.dumps([1, 2, 3])), "has no data and labels"),
+        (
+            lambda file: file.write_bytes(
+                pickle.dumps({b"data": np.zeros((3, 3072), np.uint8), b"labels": [0]})
+            ),
+            "holds data of shape (3, 3072) and 1 labels",
+        ),
+    ],
+)
+def test_a_damaged_cifar_batch_is_named(tmp_path, damage, words):
+    folder = tmp_path / "cifar-10-batches-py"
+    write_cifar_batches(folder, np.random.default_rng(1))
+    damage(folder / "data_batch_3")
+    with pytest.raises(StudyError) as caught:
+        read_cifar10_batches(tmp_path)
+    assert f"CIFAR-10 batch {folder / 'data_batch_3'} " in str(caught.value)
+    assert words in str(caught.value)
+    # the same batch inside an archive is named by archive and member
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="cifar-10-batches-py")
+    with pytest.raises(StudyError, match=f"CIFAR-10 batch {archive}:data_batch_3 "):
+        read_cifar10_batches(archive)
+
+
+@pytest.mark.parametrize("content", [b"", b"plain text, not an archive", b"\x1f\x8b\x08broken"])
+def test_a_cifar_archive_that_is_not_one_is_named(tmp_path, content):
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    archive.write_bytes(content)
+    with pytest.raises(StudyError) as caught:
+        prepare_dataset("cifar10", "cifar10", path=str(archive))
+    assert str(caught.value).startswith(f"CIFAR-10 archive {archive} cannot be read (")
+    assert "expected the cifar-10-python.tar.gz archive or its unpacked folder" in str(caught.value)
+
+
 def test_failed_download_says_which_dataset_and_the_ways_out(monkeypatch, tmp_path):
     import torchvision.datasets
 

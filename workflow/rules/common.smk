@@ -7,7 +7,7 @@ import yaml
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from aestudy import StudyError, layout
-from aestudy.config import resolve_config
+from aestudy.config import resolve_config, typed_overrides
 from aestudy.data.formats import is_downloaded
 from aestudy.figures import (
     ANOMALY_FIGURES,
@@ -19,6 +19,7 @@ from aestudy.figures import (
 from aestudy.kinds import kind_of
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
+typed_overrides(config, workflow.config_settings.config)
 try:
     _resolved = resolve_config(config)
 except StudyError as error:

@@ -6,6 +6,8 @@ raises StudyError with one sentence naming the key, the value and what is allowe
 
 import copy
 import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
@@ -26,7 +28,11 @@ def resolve_config(raw, check_paths=True):
     """With check_paths=False, a dataset `path` that does not exist here passes: the
     config is valid, only this machine lacks the data (tests of a study file)."""
     schema = load_schema()
+    _check_size(raw)
     config = copy.deepcopy(dict(raw or {}))
+    for section in ("models", "datasets"):
+        if isinstance(config.get(section), dict):
+            _check_names(config[section], section)
     _check_finite(config, ())
     _validate(config, schema, ())
     _fill_defaults(config, schema, schema)
@@ -40,11 +46,8 @@ def resolve_config(raw, check_paths=True):
         if "anomaly" in dataset:
             continue  # its format is its source's, below
         dataset.setdefault("format", name)
-        if check_paths and "path" in dataset and not Path(dataset["path"]).exists():
-            raise StudyError(
-                f"config key 'datasets.{name}.path' is '{dataset['path']}', which does not "
-                "exist; expected a folder (or a CIFAR-10 .tar.gz) with the original files."
-            )
+        if check_paths and "path" in dataset:
+            _check_path(name, dataset)
         if dataset["format"] not in IMAGE_SHAPES:
             raise StudyError(
                 f"config key 'datasets.{name}.format' is missing and '{name}' is not a "
@@ -56,6 +59,98 @@ def resolve_config(raw, check_paths=True):
     for name, model in config["models"].items():
         _check_model(name, model, config["datasets"])
     return _canonical(config)
+
+
+# A config holds a few hundred items; YAML aliases can make a short file expand to
+# billions, which no check should walk.
+MAX_ITEMS = 100_000
+# A name is a folder of every run's path: letters, digits and underscores, short
+# enough for any file system (a path part may hold at most 255 bytes).
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_NAME = 64
+
+
+def typed_overrides(config, overrides, nested=False):
+    """Snakemake's --config reads the values inside a list or mapping as text
+    ('seeds=[3]' gives ['3']): read each such text as YAML, as a study file's values
+    are, where `overrides` (the --config values) put it in `config`."""
+
+    def typed(value):
+        if isinstance(value, Mapping):
+            return {key: typed(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [typed(item) for item in value]
+        if isinstance(value, str):
+            try:
+                return yaml.safe_load(value) if value else value
+            except yaml.YAMLError:
+                return value
+        return value
+
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(config.get(key), dict):
+            typed_overrides(config[key], value, nested=True)
+        elif isinstance(value, Mapping | list) or (nested and isinstance(value, str)):
+            # a top-level text (language=zh) is text; Snakemake typed the others
+            config[key] = typed(value)
+
+
+def _check_size(raw):
+    """Refuse a config that holds more than MAX_ITEMS values once its YAML aliases
+    are expanded; counted once per distinct object, so a bomb costs no time."""
+    sizes = {}
+
+    def size(value):
+        if not isinstance(value, dict | list):
+            return 1
+        if id(value) not in sizes:
+            sizes[id(value)] = 0  # a cycle counts as nothing more
+            items = value.values() if isinstance(value, dict) else value
+            total = 1
+            for item in items:
+                total += size(item)
+                if total > MAX_ITEMS:
+                    break
+            sizes[id(value)] = total
+        return sizes[id(value)]
+
+    count = size(raw)
+    if count > MAX_ITEMS:
+        raise StudyError(
+            f"the config holds more than {MAX_ITEMS} values once its YAML aliases (&, *) "
+            f"are expanded; expected a study of at most {MAX_ITEMS} values."
+        )
+
+
+def _check_names(section, key):
+    """Model and dataset names: text (YAML reads yes, no, on, off, true, false and
+    null otherwise), of letters, digits and underscores, at most MAX_NAME long."""
+    for name in section:
+        if not isinstance(name, str):
+            raise StudyError(
+                f"config key '{key}' has the name {name!r}, which YAML reads as "
+                f"{'nothing' if name is None else type(name).__name__}; expected a name in "
+                "quotes, or one that YAML reads as text."
+            )
+        if not NAME.fullmatch(name) or len(name) > MAX_NAME:
+            raise StudyError(
+                f"config key '{key}' has the name {name!r}; expected letters, digits and "
+                f"underscores, starting with a letter, at most {MAX_NAME} characters."
+            )
+
+
+def _check_path(name, dataset):
+    """A local dataset's `path`: a folder, or for CIFAR-10 a folder or .tar.gz file."""
+    path = Path(dataset["path"])
+    where = f"config key 'datasets.{name}.path' is '{dataset['path']}'"
+    archive = dataset["format"] == "cifar10"
+    expected = "a folder (or a CIFAR-10 .tar.gz)" if archive else "a folder"
+    if not path.exists():
+        raise StudyError(
+            f"{where}, which does not exist; expected {expected} with the original files."
+        )
+    if path.is_file() and not archive:
+        raise StudyError(f"{where}, which is a file; expected {expected} with the original files.")
 
 
 def _derive_anomaly_dataset(name, dataset, datasets):
@@ -118,13 +213,23 @@ def _check_finite(value, path):
     minimum): every number of the config must be finite."""
     if isinstance(value, dict):
         for key, item in value.items():
+            if not isinstance(key, str):
+                where = f"config key '{_where(path)}'" if path else "the config"
+                raise StudyError(
+                    f"{where} has the key {key!r}, which "
+                    "YAML reads as no text; expected a key in quotes, or one that YAML reads "
+                    "as text."
+                )
             _check_finite(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_finite(item, (*path, index))
     elif isinstance(value, float) and not math.isfinite(value):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-        raise StudyError(f"config key '{where}' is {value}; expected a finite number.")
+        raise StudyError(f"config key '{_where(path)}' is {value}; expected a finite number.")
+
+
+def _where(path):
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _canonical(value):
@@ -191,6 +296,10 @@ def _sentence(error, prefix):
     if kind in ("minimum", "exclusiveMinimum", "maximum"):
         sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[kind]
         return f"{where} is {value!r}; expected a number {sign} {schema[kind]}."
+    if kind == "exclusiveMaximum":
+        return f"{where} is {value!r}; expected a number below {schema[kind]}."
+    if kind == "maxLength":
+        return f"{where} is {value!r}; expected at most {schema[kind]} characters."
     if kind in ("minItems", "minProperties"):
         return f"{where} is empty; expected at least {schema[kind]} entry."
     if kind == "uniqueItems":

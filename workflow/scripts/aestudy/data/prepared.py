@@ -12,6 +12,7 @@ import hashlib
 import pickle
 import struct
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,12 @@ def _check_shapes(name, fmt, prepared):
             raise StudyError(
                 f"dataset '{name}': {len(images)} {split} images but {len(labels)} labels."
             )
+        classes = len(CLASSES[fmt])
+        if int(labels.min()) < 0 or int(labels.max()) >= classes:
+            raise StudyError(
+                f"dataset '{name}': its {split} labels run from {int(labels.min())} to "
+                f"{int(labels.max())}; expected class indices 0 to {classes - 1} ({fmt})."
+            )
 
 
 # -- embedded sets (scikit-learn, no network) ------------------------------------------
@@ -220,17 +227,48 @@ def read_idx(path):
 CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 
 
+CIFAR_ROW = 3 * 32 * 32  # values per image of a batch's data
+
+
+def _cifar_batch(handle, where):
+    """One CIFAR-10 batch read from an open file; `where` names it in an error."""
+    try:
+        batch = pickle.load(handle, encoding="bytes")
+    except Exception as error:  # any unpickling failure means a damaged file
+        raise StudyError(
+            f"CIFAR-10 batch {where} cannot be read as a pickle ({type(error).__name__}); "
+            "expected a batch of the python version of CIFAR-10."
+        ) from None
+    if not isinstance(batch, dict) or not {b"data", b"labels"} <= set(batch):
+        raise StudyError(f"CIFAR-10 batch {where} has no data and labels; expected both.")
+    data = np.asarray(batch[b"data"])
+    if data.ndim != 2 or data.shape[1] != CIFAR_ROW or len(data) != len(batch[b"labels"]):
+        raise StudyError(
+            f"CIFAR-10 batch {where} holds data of shape {data.shape} and "
+            f"{len(batch[b'labels'])} labels; expected rows of {CIFAR_ROW} values, one per label."
+        )
+    return batch
+
+
 def read_cifar10_batches(path):
     """CIFAR-10's python batches from a folder (or its cifar-10-batches-py/) or .tar.gz."""
     path = Path(path)
     if path.is_file():
-        with tarfile.open(path) as archive:
-            members = {Path(m.name).name: m for m in archive.getmembers() if m.isfile()}
+        try:
+            archive = tarfile.open(path)
+            listed = archive.getmembers()
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+            raise StudyError(
+                f"CIFAR-10 archive {path} cannot be read ({error}); expected the "
+                "cifar-10-python.tar.gz archive or its unpacked folder."
+            ) from None
+        with archive:
+            members = {Path(m.name).name: m for m in listed if m.isfile()}
 
             def load(name):
                 if name not in members:
                     raise StudyError(f"CIFAR-10 archive {path} has no {name}.")
-                return pickle.load(archive.extractfile(members[name]), encoding="bytes")
+                return _cifar_batch(archive.extractfile(members[name]), f"{path}:{name}")
 
             batches = [load(n) for n in CIFAR_TRAIN], load("test_batch")
     else:
@@ -244,7 +282,7 @@ def read_cifar10_batches(path):
                     "and test_batch."
                 )
             with open(file, "rb") as handle:
-                return pickle.load(handle, encoding="bytes")
+                return _cifar_batch(handle, file)
 
         batches = [load(n) for n in CIFAR_TRAIN], load("test_batch")
     train, test = batches
