@@ -498,28 +498,15 @@ def _plain_models(model, specs):
     VAE with β = 1; all on the same data set."""
     spec = specs[model]
     kind = kind_of(spec)
-
-    def plain_ae(other):
-        return (
-            kind_of(other).family == "ae"
-            and kind_of(other).trained_on == "mse"
-            and kind_of(other).network == kind.network
-        )
-
-    def plain_vae(other):
-        return kind_of(other).family == "vae" and other.get("beta", 1) == 1
-
     if kind.family == "regularised_ae":
-        wanted = plain_ae
+        plain = plain_autoencoders(specs, kind.network)
     elif kind.family == "vae_variant" or (kind.family == "vae" and spec.get("beta", 1) != 1):
-        wanted = plain_vae
+        plain = [
+            m for m, s in specs.items() if kind_of(s).family == "vae" and s.get("beta", 1) == 1
+        ]
     else:
         return []
-    return [
-        name
-        for name, other in specs.items()
-        if name != model and other["dataset"] == spec["dataset"] and wanted(other)
-    ]
+    return [m for m in plain if m != model and specs[m]["dataset"] == spec["dataset"]]
 
 
 def _differences(spec, plain, text, names):
