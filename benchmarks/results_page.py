@@ -29,9 +29,12 @@ import yaml  # noqa: E402
 
 from aestudy.config import resolve_config  # noqa: E402
 from aestudy.data.prepared import load_prepared, to_float  # noqa: E402
+from aestudy.evaluation.dataset_baseline import dataset_baseline  # noqa: E402
 from aestudy.evaluation.pca_baseline import fit_pca  # noqa: E402
 from aestudy.evaluation.representation import representation_metrics  # noqa: E402
+from aestudy.report.findings import probe_against_chance  # noqa: E402
 from aestudy.report.tables import decibels, mean_std, number, records  # noqa: E402
+from aestudy.report.verdicts import run_verdict  # noqa: E402
 
 # Each table: its title and its (column heading, summary metric) pairs; a row is
 # shown where a model has any of them.
@@ -139,6 +142,56 @@ def tables(study, config):
     return "\n".join(out)
 
 
+def sanity(study, config):
+    """The study's sanity baselines (the pipeline's dataset_baseline on its prepared
+    data sets) and each (model, latent size) against them: its test MSE as a share
+    of the mean image's, how many runs did not learn, its probe against chance."""
+    spec = resolve_config(yaml.safe_load(Path(config).read_text()))
+    summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
+    runs = records(pd.read_csv(study / "results" / "tables" / "metrics.csv"))
+    size = spec["evaluation"]["probe_train_size"]
+    baselines = {
+        name: dataset_baseline(prepared(study, name), size)
+        for name in sorted({r["dataset"] for r in summary})
+    }
+    lines = []
+    for name, b in baselines.items():
+        line = (
+            f"- `{name}`: the mean training image reaches a test MSE of {number(b['mean_mse'])} "
+            f"({decibels(b['mean_psnr'])} dB); chance (the most frequent class of the probe's "
+            f"{b['probe_test_images']} test images) {b['chance_accuracy']:.3f}; a linear probe "
+            f"on the raw pixels {b['pixel_probe_accuracy']:.4f}, 5-NN "
+            f"{b['pixel_knn_accuracy']:.4f}"
+        )
+        if "mean_anomaly_auc" in b:
+            line += (
+                f"; the distance from the mean image separates the anomalies with an AUC of "
+                f"{b['mean_anomaly_auc']:.3f} ({b['mean_anomaly_auc_low']:.3f}–"
+                f"{b['mean_anomaly_auc_high']:.3f})"
+            )
+        lines.append(line + ".")
+    table = []
+    for row in summary:
+        b = baselines[row["dataset"]]
+        own = [
+            r for r in runs if (r["model"], r["latent_dim"]) == (row["model"], row["latent_dim"])
+        ]
+        verdicts = [run_verdict(r["status"], r["test_mse"], b["mean_mse"]) for r in own]
+        judged = dict(row, chance_accuracy=b["chance_accuracy"])
+        table.append(
+            {
+                **identity(row),
+                "test MSE / mean image's": f"{100 * row['test_mse_mean'] / b['mean_mse']:.0f} %"
+                if row.get("test_mse_mean") is not None
+                else "–",
+                "did not learn": sum(v == "did_not_learn" for v in verdicts),
+                "probe against chance": probe_against_chance(judged) or "–",
+            }
+        )
+    frame = pd.DataFrame(table)
+    return "\n".join(lines) + "\n\n" + frame.to_markdown(index=False, disable_numparse=True) + "\n"
+
+
 def compute_line(study):
     compute = pd.read_csv(study / "results" / "tables" / "compute.csv")
     hours = compute["seconds"].sum() / 3600
@@ -157,6 +210,8 @@ def main():
     args = parser.parse_args()
     print(compute_line(args.study) + "\n")
     print(tables(args.study, args.config))
+    print("### Sanity baselines and verdicts\n")
+    print(sanity(args.study, args.config))
     for figure in args.figure:
         target = args.figures_dir / figure.replace("/", "-")
         target.parent.mkdir(parents=True, exist_ok=True)
