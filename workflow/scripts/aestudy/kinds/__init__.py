@@ -16,7 +16,7 @@ words in report/text, and its tests.
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aestudy.data.formats import input_size
 from aestudy.figures import MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES
@@ -56,6 +56,9 @@ class Kind:
     # its network: "mlp" (fully connected) or "conv" (convolutional); the report
     # sets the plain autoencoders of the two side by side on the same images
     network: str = "mlp"
+    # its layers the report names by their role: {attribute of the model: key of
+    # report/text's layer_roles}; an attribute the model lacks stops the job
+    layers: dict = field(default_factory=dict)
 
     @property
     def model_module(self):

@@ -4,6 +4,7 @@ chosen class can be drawn from the prior."""
 
 from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
+from aestudy.kinds.vae import GAUSSIAN_HEADS
 
 
 def check_classes(spec, classes):
@@ -27,4 +28,5 @@ KIND = Kind(
     generation="class",
     family="vae_variant",
     trained_on="bce",
+    layers=GAUSSIAN_HEADS,
 )

@@ -5,6 +5,13 @@ decoder z-hidden(mirrored)-input with sigmoid; loss BCE (summed) + beta KL
 from aestudy.figures import RUN_FIGURES
 from aestudy.kinds import Kind
 
+# A latent dimension whose mean KL over the test set exceeds this many nats is
+# active (Burda et al. 2016): the others carry no information about the image.
+ACTIVE_KL = 0.01
+
+# The mean and log-variance heads, named by their role in the architecture table.
+GAUSSIAN_HEADS = {"fc_mean": "mean_head", "fc_logvar": "logvar_head"}
+
 KIND = Kind(
     name="vae",
     # per image, in nats, with beta = 1: the ELBO, its two parts, and the
@@ -14,4 +21,5 @@ KIND = Kind(
     generation="prior",
     family="vae",
     trained_on="bce",
+    layers=GAUSSIAN_HEADS,
 )

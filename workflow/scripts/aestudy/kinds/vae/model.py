@@ -8,6 +8,7 @@ from torch import nn
 
 from aestudy.kinds.layers import gaussian_sample, mlp
 from aestudy.kinds.losses import bce_with_logits_per_image, kl_per_image, log_normal
+from aestudy.kinds.vae import ACTIVE_KL
 from aestudy.training.written_out_backward import (
     backward_stack,
     forward_stack,
@@ -164,8 +165,6 @@ class VAE(nn.Module):
         backward_stack(self.encoder, x_flat, encoded, grad_h)
         return loss
 
-
-ACTIVE_KL = 0.01  # nats
 
 
 def kl_per_dimension(mean, logvar):

@@ -23,4 +23,5 @@ KIND = Kind(
     generation="none",
     family="vae_variant",
     network="conv",
+    layers={"quantizer": "quantiser"},
 )
