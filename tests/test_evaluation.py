@@ -6,7 +6,7 @@ import torch
 
 from aestudy.data.prepared import to_float
 from aestudy.evaluation.metrics import evaluate_model
-from aestudy.evaluation.pca_baseline import pca_reconstruction_mse
+from aestudy.evaluation.pca_baseline import errors, fit_pca, project
 from aestudy.evaluation.representation import classification_accuracies, training_subset
 from aestudy.figures.projections import pca_2d
 from aestudy.kinds import build_model
@@ -106,6 +106,13 @@ def test_ae_metrics_match_direct_computation(digits):
     mse = (recon - images).pow(2).flatten(1).mean(1)
     assert per_image["test_psnr"] == pytest.approx((-10 * torch.log10(mse)).numpy(), rel=1e-5)
     assert metrics["test_psnr"] == pytest.approx(per_image["test_psnr"].mean().item(), rel=1e-5)
+
+
+def pca_reconstruction_mse(train, test, components):
+    """(test MSE per pixel, explained variance) as the PCA baseline job computes them."""
+    pca = fit_pca(train, components)
+    mse, _ = errors(project(pca, test), np.asarray(test, dtype=np.float64))
+    return mse, float(pca.explained_variance_ratio_.sum())
 
 
 def test_pca_baseline_matches_direct_svd():

@@ -60,7 +60,7 @@ def test_a_kinds_metrics_are_the_ones_it_declares(built):
         model, x, seed=0, iw_samples=3, batch_size=4, denoising=noise, labels=y
     )
     assert [m for m in metrics if not isinstance(metrics[m], list)] == metric_names()
-    declared = {*COMMON_METRICS, *kind_of(spec).metrics}
+    declared = {*(m.name for m in COMMON_METRICS), *kind_of(spec).metric_names}
     assert {k for k, v in metrics.items() if v is not None and k in metric_names()} == declared
     scalars = {k for k, v in per_image.items() if v.ndim == 1}
     assert scalars <= declared and all(len(v) == 6 for v in per_image.values())

@@ -120,7 +120,6 @@ def test_overlapping_seeds_are_called_indistinguishable_not_best():
             summary,
             runs,
             {"ae": {"kind": "ae", "dataset": "mnist", "epochs": 100}},
-            {"mnist": {"format": "mnist"}},
             WORDS,
             10,
         )
@@ -134,7 +133,7 @@ def test_overlapping_seeds_are_called_indistinguishable_not_best():
     # against PCA, one seed is counted apart, with how many have the lower MSE
     specs = {"ae": {"kind": "ae", "dataset": "mnist", "epochs": 100}}
     summary = records(summarize(single, pca))
-    _, found, _ = findings.conclusions(summary, single, specs, {}, WORDS, 10)[-1]
+    _, found, _ = findings.conclusions(summary, single, specs, WORDS, 10)[-1]
     assert found[0] == "All 2 runs finished without diverging."  # no mean image to judge by
     assert "untested in 2 of 2, which have one seed (1 of them below PCA)" in found[1]
 
@@ -205,7 +204,7 @@ def test_vae_mse_against_pca_carries_its_caveat_and_collapse_is_named():
     assert any("has collapsed to the prior" in s for s in findings.model_findings(collapsed, WORDS))
     # the VAE is left out of the count against PCA, and the limitation says why
     specs = {"vae": {"kind": "vae", "dataset": "mnist", "epochs": 2}}
-    sections = findings.conclusions(summary, runs, specs, {"mnist": {"format": "mnist"}}, WORDS, 10)
+    sections = findings.conclusions(summary, runs, specs, WORDS, 10)
     assert [family for family, *_ in sections] == ["vae", "overall"]
     _, found, limits = sections[0]
     assert any("2 epochs of training" in s for s in limits)
@@ -234,9 +233,7 @@ def test_representation_accuracy_is_reported_per_size():
     assert "size 2: 0.6050 ± 0.0071; 5-NN" in probe and "size 8: 0.9050 ± 0.0071; 5-NN" in probe
     specs = {"ae": {"kind": "ae", "dataset": "mnist", "epochs": 100}}
     summary = records(summarize(runs, {}))
-    _, found, _ = findings.conclusions(
-        summary, runs, specs, {"mnist": {"format": "mnist"}}, WORDS, 10
-    )[-1]
+    _, found, _ = findings.conclusions(summary, runs, specs, WORDS, 10)[-1]
     assert any(
         "from ae at latent size 8 (0.9050 ± 0.0071), clear of the others" in s for s in found
     )
@@ -331,7 +328,7 @@ def test_vae_sentence_reports_elbo_and_iw_gap():
     elbo = next(s for s in sentences if "ELBO" in s)
     assert "-100.50 ± 0.71 nats" in elbo and "K = 50" in elbo and "3.00 nats above" in elbo
     specs = {"vae": {"kind": "vae", "dataset": "mnist", "epochs": 100}}
-    sections = findings.conclusions(summary, runs, specs, {"mnist": {}}, WORDS, 10)
+    sections = findings.conclusions(summary, runs, specs, WORDS, 10)
     assert any("-100.50" in c for _, found, _ in sections for c in found)
 
 

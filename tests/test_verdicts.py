@@ -75,7 +75,7 @@ def test_a_size_that_did_not_learn_is_named_and_never_ranked():
     specs = {"ae": {"kind": "ae", "dataset": "digits", "epochs": 100}}
     sections = dict(
         (family, (found, limits))
-        for family, found, limits in findings.conclusions(summary, runs, specs, {}, WORDS, 10)
+        for family, found, limits in findings.conclusions(summary, runs, specs, WORDS, 10)
     )
     found = sections["ae"][0]
     assert found[0] == (
@@ -101,7 +101,7 @@ def test_a_study_where_nothing_learned_ranks_nothing():
         sentences = findings.model_findings([r for r in summary if r["model"] == model], WORDS)
         assert len(sentences) == 1 and sentences[0].startswith(f"{model} did not learn")
     specs = {m: {"kind": "ae", "dataset": "digits", "epochs": 100} for m in ("ae", "dae")}
-    sections = findings.conclusions(summary, runs, specs, {}, WORDS, 10)
+    sections = findings.conclusions(summary, runs, specs, WORDS, 10)
     text = " ".join(s for _, found, _ in sections for s in found)
     for ranking in (
         "reconstructs best",
@@ -148,7 +148,7 @@ def test_probes_are_set_beside_chance_pixels_and_pca():
     assert any("At latent size 196, the code of ae is a feature map" in s for s in sentences)
     # the 196-value map is not ranked with the 4-value code in the conclusions
     specs = {"ae": {"kind": "ae", "dataset": "digits", "epochs": 100}}
-    _, found, _ = findings.conclusions(summary_of(runs, pca), runs, specs, {}, WORDS, 10)[-1]
+    _, found, _ = findings.conclusions(summary_of(runs, pca), runs, specs, WORDS, 10)[-1]
     compact = next(s for s in found if "the one compact code probed" in s)
     assert "that of ae at latent size 4" in compact and "raw pixels 0.96, chance 0.15" in compact
     assert any("the 196-value feature map of ae" in s for s in found)
@@ -178,7 +178,7 @@ def test_the_best_probe_is_clear_of_one_seed_rows_by_their_bootstrap_intervals()
             )
         )
         pca = {("digits", 20): {"test_mse": 0.003}, ("digits", 4): {"test_mse": 0.02}}
-        _, found, _ = findings.conclusions(summary_of(runs, pca), runs, specs, {}, WORDS, 10)[-1]
+        _, found, _ = findings.conclusions(summary_of(runs, pca), runs, specs, WORDS, 10)[-1]
         return next(s for s in found if s.startswith("On digits, among codes"))
 
     assert "best from vae at latent size 20" in probes(0.69)
@@ -255,7 +255,7 @@ def test_a_variant_is_set_beside_its_plain_model_by_what_differs():
 
     def variant(mse, psnr):
         runs = [*ae, run("dae", 4, 0, mse, kind="dae", denoised_psnr=psnr)]
-        sections = findings.conclusions(summary_of(runs), runs, specs, {}, WORDS, 10, names)
+        sections = findings.conclusions(summary_of(runs), runs, specs, WORDS, 10, names)
         found = dict((family, f) for family, f, _ in sections)["regularised_ae"]
         return [s for s in found if s.startswith("dae differs from ae")]
 
@@ -267,5 +267,5 @@ def test_a_variant_is_set_beside_its_plain_model_by_what_differs():
     assert variant(0.0300, 16.0)[0].count("from one seed of its own") == 2  # below, above
     assert variant(0.0460, 16.0) == []  # it did not learn: it is not compared
     runs = [*ae, run("dae", 4, 0, 0.03, kind="dae")]
-    without_names = findings.conclusions(summary_of(runs), runs, specs, {}, WORDS, 10)
+    without_names = findings.conclusions(summary_of(runs), runs, specs, WORDS, 10)
     assert not any("differs from" in s for _, found, _ in without_names for s in found)

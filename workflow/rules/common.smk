@@ -2,21 +2,14 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from aestudy import StudyError, layout
 from aestudy.config import resolve_config, typed_overrides
 from aestudy.data.formats import is_downloaded
-from aestudy.figures import (
-    ANOMALY_FIGURES,
-    DRAWING_SETTINGS,
-    MODEL_FIGURES,
-    RUN_FIGURE_SOURCES,
-    script_of,
-)
-from aestudy.kinds import kind_of
+from aestudy.figures import ANOMALY_FIGURES, MODEL_FIGURES
+from aestudy.kinds import figure_kinds, kind_of
 
 # Check the whole config before any job is planned: one sentence, exit status 1.
 typed_overrides(config, workflow.config_settings.config)
@@ -26,6 +19,9 @@ except StudyError as error:
     sys.exit(f"Config error: {error}")
 config.clear()
 config.update(_resolved)
+
+# Every figure kind, the study's and the model kinds' own (aestudy.figures).
+FIGURE_KINDS = figure_kinds()
 
 
 def shown_path(path):
@@ -42,10 +38,8 @@ def workflow_file(path):
     return os.path.relpath(Path(workflow.basedir) / path)
 
 
-# The words of the report's language; figures take theirs from here too.
+# The words of the report's language (words.smk reads them).
 WORDS_FILE = workflow_file(f"report/text/{config['report']['language']}.yaml")
-with open(WORDS_FILE, encoding="utf-8") as _handle:
-    WORDS = yaml.safe_load(_handle)
 
 
 wildcard_constraints:
@@ -118,130 +112,6 @@ def training_spec(wildcards):
     return {k: v for k, v in spec.items() if k not in ("latent_dims", "seeds")}
 
 
-# The resources given on the command line (--resources), before this file adds any.
-GIVEN_RESOURCES = set(workflow.global_resources)
-
-
-def local_cpu_cap():
-    """Works around Snakemake counting --cores, not the machine's CPUs: `--cores 4`
-    on a 2-core laptop would run two 2-thread jobs at once. Locally every job also
-    takes a `cpus` resource equal to its threads, and `cpus` is capped at the CPUs
-    this process may use. (`cpus` counts per job, or per group job on a cluster, so
-    it never limits how many cluster jobs run at once; cluster_group_caps sets it
-    for a cluster's group jobs.) There is no public API for either half, so this
-    one function uses Snakemake's `workflow.local_exec`, `global_resources` and
-    `register_resource`."""
-    if not workflow.local_exec:
-        return None
-    cpus = len(os.sched_getaffinity(0))
-    # Inside a SLURM job (a group job's own snakemake), the CPUs SLURM gave it,
-    # which a node without CPU binding does not show as the affinity.
-    cpus = min(cpus, int(os.environ.get("SLURM_CPUS_PER_TASK", cpus)))
-    if "cpus" not in GIVEN_RESOURCES:
-        workflow.register_resource("cpus", cpus)
-    return cpus
-
-
-LOCAL_CPUS = local_cpu_cap()
-
-
-def resource(rule_name, key):
-    """A rule's resource from compute.<rule_name>. Rules give `cpus` as a number, not
-    a function: a function per job slows the planning of big studies."""
-    value = config["compute"][rule_name][key]
-    if key == "threads" and LOCAL_CPUS:
-        return min(value, LOCAL_CPUS)
-    return value
-
-
-# On a cluster, a run's evaluation, figure data and figures go to the cluster as
-# one job (a group; profiles/slurm joins its parts with group-components), and so
-# do the PCA baselines: each is seconds of work that would otherwise wait in the
-# queue on its own. Ignored when snakemake runs the jobs itself.
-RUN_OUTPUTS_GROUP = "run_{model}_z{latent_dim}_seed{seed}"
-PCA_GROUP = "pca_baselines"
-
-
-# `cpus` counts per job here and per group job on a cluster, never for the whole
-# cluster (memory already does).
-resource_scopes:
-    cpus="local",
-
-
-def cluster_group_caps():
-    """On a cluster a group job asks for the CPUs and memory of its largest part (a
-    run's evaluation, a figure job); its parts run side by side as far as that
-    allows, else one after another. `--resources cpus=N mem_mb=M` overrides. Run
-    when the study starts: only then does Snakemake know where jobs run. Like
-    local_cpu_cap, this uses Snakemake's `workflow.local_exec`, `global_resources`
-    and `register_resource`."""
-    if workflow.local_exec:
-        return
-    parts = [config["compute"][name] for name in ("evaluate", "figures")]
-    caps = dict(
-        cpus=max(part["threads"] for part in parts),
-        mem_mb=max(part["mem_mb"] for part in parts),
-    )
-    for name, value in caps.items():
-        if name not in GIVEN_RESOURCES:
-            workflow.register_resource(name, value)
-
-
-onstart:
-    cluster_group_caps()
-
-
-def job_device(rule_name):
-    """The device preference of a rule's jobs: the CPU when it asks for no GPU."""
-    return config["compute"]["device"] if resource(rule_name, "gpu") > 0 else "cpu"
-
-
-def figure_settings(figure):
-    """A figure kind's slice of the config, with the settings all figures share (and
-    the denoising figure the evaluation's corruption, which it shows)."""
-    figures = config["figures"]
-    settings = dict(
-        dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[figure]
-    )
-    if figure == "denoising":
-        settings["noise"] = config["evaluation"]["denoising"]
-    return settings
-
-
-def figure_data_figures(wildcards):
-    """The figure kinds of a run that are drawn from its figure data."""
-    spec = config["models"][wildcards.model]
-    return [
-        figure
-        for figure in kind_of(spec).run_figures(int(wildcards.latent_dim))
-        if RUN_FIGURE_SOURCES[figure] == "data"
-    ]
-
-
-def figure_data_settings(wildcards):
-    """For each of them, the settings that change what its data holds (not how it
-    is drawn): changing one recomputes the run's figure data and redraws its figures."""
-    return {
-        figure: {
-            key: value
-            for key, value in figure_settings(figure).items()
-            if key not in DRAWING_SETTINGS
-        }
-        for figure in figure_data_figures(wildcards)
-    }
-
-
-def figure_words(figure):
-    """A figure kind's words, with those every per-run figure shares, and the
-    classes' names in the report's language for the kinds whose legend or rows
-    name classes."""
-    words = WORDS["figure_words"]
-    drawn = dict(words[figure], run=words["run"], diverged=words["diverged"])
-    if figure in ("latent_space", "class_samples"):
-        drawn["classes"] = words["classes"]
-    return drawn
-
-
 def runs_with_figures():
     """The runs that get per-run figures: the first `figures.seeds_with_figures`
     seeds of each model."""
@@ -260,7 +130,7 @@ def run_figures():
         spec = config["models"][run["model"]]
         kinds = kind_of(spec).run_figures(run["latent_dim"])
         anomaly = ANOMALY_FIGURES if is_anomaly_dataset(spec["dataset"]) else ()
-        for figure in (*kinds, *anomaly):
+        for figure in (*kinds, *(f.name for f in anomaly)):
             figures.append((dict(run, figure=figure), layout.run_figure(figure, **run)))
     return figures
 
@@ -326,7 +196,7 @@ def swept_models():
 
 def model_figure_files():
     return [
-        layout.model_figure(figure, model)
+        layout.model_figure(figure.name, model)
         for model in swept_models()
         for figure in MODEL_FIGURES
     ]

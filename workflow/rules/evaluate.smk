@@ -83,7 +83,7 @@ rule aggregate_metrics:
         compute=layout.TABLES["compute"],
         summary_csv=report(
             layout.TABLES["summary_csv"],
-            caption="../../report/captions/summary.rst",
+            caption=report_caption("summary"),
             category="tables",
             labels={"table": "summary over seeds"},
         ),

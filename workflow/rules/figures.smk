@@ -1,3 +1,46 @@
+from aestudy.figures import RUN_SOURCES, SHARED_DRAWING
+
+
+def figure_settings(figure):
+    """A figure kind's slice of the config, with the settings all figures share (and
+    the evaluation's corruption, as `noise`, for a figure that shows it)."""
+    figures = config["figures"]
+    settings = dict(
+        dpi=figures["dpi"], selection_seed=figures["selection_seed"], **figures[figure]
+    )
+    if FIGURE_KINDS[figure].shows_corruption:
+        settings["noise"] = config["evaluation"]["denoising"]
+    return settings
+
+
+def figure_caption(figure):
+    """A figure kind's caption file, naming the settings that ran."""
+    return report_caption(figure, FIGURE_KINDS[figure].caption_values(figure_settings(figure)))
+
+
+def figure_data_figures(wildcards):
+    """The figure kinds of a run that are drawn from its figure data."""
+    spec = config["models"][wildcards.model]
+    return [
+        figure
+        for figure in kind_of(spec).run_figures(int(wildcards.latent_dim))
+        if FIGURE_KINDS[figure].source == "data"
+    ]
+
+
+def figure_data_settings(wildcards):
+    """For each of them, the settings that change what its data holds (not how it
+    is drawn): changing one recomputes the run's figure data and redraws its figures."""
+    return {
+        figure: {
+            key: value
+            for key, value in figure_settings(figure).items()
+            if key not in (*SHARED_DRAWING, *FIGURE_KINDS[figure].drawing)
+        }
+        for figure in figure_data_figures(wildcards)
+    }
+
+
 rule figure_data:
     input:
         dataset=dataset_file,
@@ -35,17 +78,20 @@ FIGURE_INPUTS = {
 }
 
 
-for figure, source in RUN_FIGURE_SOURCES.items():
+RUN_FIGURE_KINDS = [f for f in FIGURE_KINDS.values() if f.source in RUN_SOURCES]
+
+for figure_kind in RUN_FIGURE_KINDS:
+    figure = figure_kind.name
 
     rule:
         name:
             f"plot_{figure}"
         input:
-            **FIGURE_INPUTS[source],
+            **FIGURE_INPUTS[figure_kind.source],
         output:
             report(
                 layout.run_figure(figure),
-                caption=f"../../report/captions/{figure}.rst",
+                caption=figure_caption(figure),
                 category="{model}",
                 subcategory="z{latent_dim}",
                 labels={
@@ -73,7 +119,7 @@ for figure, source in RUN_FIGURE_SOURCES.items():
             kind=lambda wildcards: config["models"][wildcards.model]["kind"],
             dataset=lambda wildcards: config["models"][wildcards.model]["dataset"],
             figure=figure,
-            script=script_of(figure),
+            script=figure_kind.script,
         script:
             # Through params, not the loop variable: Snakemake reads `script:` again
             # when a job runs, when `figure` holds the loop's last value.
@@ -87,7 +133,7 @@ rule plot_latent_dim_sweep:
     output:
         report(
             layout.model_figure("latent_dim_sweep"),
-            caption="../../report/captions/latent_dim_sweep.rst",
+            caption=figure_caption("latent_dim_sweep"),
             category="{model}",
             subcategory="all latent sizes",
             labels={"model": "{model}", "figure": "metrics against latent size"},
@@ -115,7 +161,7 @@ rule plot_roc:
     output:
         report(
             layout.dataset_figure("roc"),
-            caption="../../report/captions/roc.rst",
+            caption=figure_caption("roc"),
             category="anomaly detection",
             labels={"dataset": "{dataset}", "figure": "ROC"},
         ),
@@ -142,7 +188,7 @@ rule plot_comparison:
     output:
         report(
             layout.dataset_figure("comparison"),
-            caption="../../report/captions/comparison.rst",
+            caption=figure_caption("comparison"),
             category="reconstructions compared",
             labels={"dataset": "{dataset}", "figure": "reconstructions compared"},
         ),

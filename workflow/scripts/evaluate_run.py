@@ -100,7 +100,7 @@ def main(
         epochs_completed=record["epochs_completed"],
         params=record["params"],
         # K, where the kind has an importance-weighted estimate
-        iw_samples=iw_samples if "iw_ll" in kind_of(spec).metrics else None,
+        iw_samples=iw_samples if "iw_ll" in kind_of(spec).metric_names else None,
         status=record["status"],
         diverged_epoch=record["diverged_epoch"],
         seconds=record["seconds"],

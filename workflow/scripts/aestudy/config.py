@@ -15,13 +15,21 @@ import yaml
 
 from aestudy import StudyError
 from aestudy.data.formats import CLASSES, IMAGE_SHAPES
-from aestudy.kinds import kind_of
+from aestudy.kinds import KINDS, figure_kinds, kind_of
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 
 def load_schema():
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+    """The config schema, completed from the facts that live in the code: the
+    figure kinds' settings, the dataset formats and the model kinds."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    figures = schema["properties"]["figures"]["properties"]
+    for name, figure in figure_kinds().items():
+        figures[name] = figure.schema()
+    schema["$defs"]["dataset"]["properties"]["format"]["enum"] = list(IMAGE_SHAPES)
+    schema["$defs"]["model"]["properties"]["kind"]["enum"] = sorted(KINDS)
+    return schema
 
 
 def resolve_config(raw, check_paths=True):
@@ -41,6 +49,7 @@ def resolve_config(raw, check_paths=True):
         _validate(model, kind_schema, ("models", name), root=schema)
         _fill_defaults(model, kind_schema, schema)
         model.setdefault("seeds", list(config["seeds"]))
+    _add_builtin_datasets(config)
     for name, dataset in config["datasets"].items():
         _fill_defaults(dataset, schema["$defs"]["dataset"], schema)
         if "anomaly" in dataset:
@@ -162,8 +171,6 @@ def _derive_anomaly_dataset(name, dataset, datasets):
             "'anomaly' alone, since the dataset is made from another one."
         )
     source = dataset["anomaly"]["from"]
-    if source not in datasets and source in IMAGE_SHAPES:
-        datasets[source] = {"format": source}
     if source not in datasets or "anomaly" in datasets[source]:
         raise StudyError(
             f"{where}.anomaly.from' is '{source}'; expected a built-in dataset "
@@ -180,19 +187,23 @@ def _derive_anomaly_dataset(name, dataset, datasets):
         )
 
 
-def dataset_format(config, dataset):
-    return config["datasets"][dataset]["format"]
+def _add_builtin_datasets(config):
+    """A built-in dataset that a model trains on, or an anomaly dataset is made from,
+    without an entry under 'datasets' gets one, of its own format."""
+    used = [model["dataset"] for model in config["models"].values()]
+    used += [d["anomaly"]["from"] for d in config["datasets"].values() if "anomaly" in d]
+    for name in used:
+        if name not in config["datasets"] and name in IMAGE_SHAPES:
+            config["datasets"][name] = {"format": name}
 
 
 def _check_model(name, model, datasets):
     dataset = model["dataset"]
     if dataset not in datasets:
-        if dataset not in IMAGE_SHAPES:
-            raise StudyError(
-                f"config key 'models.{name}.dataset' is '{dataset}'; expected a built-in "
-                f"dataset ({', '.join(IMAGE_SHAPES)}) or one defined under 'datasets'."
-            )
-        datasets[dataset] = {"format": dataset}
+        raise StudyError(
+            f"config key 'models.{name}.dataset' is '{dataset}'; expected a built-in "
+            f"dataset ({', '.join(IMAGE_SHAPES)}) or one defined under 'datasets'."
+        )
     image_shape = IMAGE_SHAPES[datasets[dataset]["format"]]
     expected = kind_of(model).check_classes(model, len(CLASSES[datasets[dataset]["format"]]))
     if expected:

@@ -4,7 +4,7 @@ trained run back.
 
 This module stays free of PyTorch: the tables read its list of metrics."""
 
-from aestudy.kinds import metric_names
+from aestudy.kinds import Metric, kind_metrics, metric_names
 
 # Every run: the test accuracy of a linear probe and of a 5-nearest-neighbour
 # classifier fitted on the codes of a seeded subset of the training images
@@ -23,10 +23,38 @@ REPRESENTATION_METRICS = [
 # images; the score is the reconstruction error per image, and (…_elbo) the
 # negative ELBO where the kind has one.
 ANOMALY_SCORES = {"recon": "anomaly", "neg_elbo": "anomaly_elbo"}
-ANOMALY_STATISTICS = ["auc", "auc_low", "auc_high", "precision", "recall", "f1", "threshold"]
+ANOMALY_STATISTICS = ("auc", "auc_low", "auc_high", "precision", "recall", "f1", "threshold")
 ANOMALY_METRICS = [
     f"{prefix}_{s}" for prefix in ANOMALY_SCORES.values() for s in ANOMALY_STATISTICS
 ]
+
+
+# How the report shows the metrics that are not a kind's: the representation's and
+# anomaly detection's, and those of the baselines (PCA, the corrupted test set itself).
+SHOWN_METRICS = (
+    Metric("probe_accuracy", compared="representation"),
+    Metric("knn_accuracy", compared="representation"),
+    Metric("anomaly_auc", compared="representation"),
+    Metric("pca_psnr", "two"),
+    Metric("pca_denoised_psnr", "two"),
+    Metric("noisy_psnr", "two"),
+)
+
+
+def shown_metrics():
+    """{name: Metric} of every metric the report shows, in table order."""
+    return {metric.name: metric for metric in (*kind_metrics(), *SHOWN_METRICS)}
+
+
+def comparison_tables():
+    """{table: [metric names]} of section 4's comparison tables, each metric
+    followed by its baseline's where it has one."""
+    tables = {}
+    for metric in shown_metrics().values():
+        if metric.compared:
+            names = tables.setdefault(metric.compared, [])
+            names += [metric.name, *([metric.baseline] if metric.baseline else [])]
+    return tables
 
 
 def all_metrics():

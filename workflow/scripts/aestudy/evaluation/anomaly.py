@@ -23,7 +23,7 @@ def anomaly_scores(per_image):
 
 
 def detection_metrics(validation, test, anomalous, seed=0):
-    """{auc, auc_low, auc_high, precision, recall, f1, threshold} of one score:
+    """{statistic: value} of one score, the statistics of ANOMALY_STATISTICS:
     `validation` holds the normal validation images' scores, `test` the test
     images', `anomalous` which test images are of a class the model did not train
     on; the AUC's interval is a bootstrap over the test images drawn from `seed`."""
@@ -35,15 +35,9 @@ def detection_metrics(validation, test, anomalous, seed=0):
         anomalous, flagged, average="binary", zero_division=0
     )
     auc_low, auc_high = bootstrap_interval(test, roc_auc_score, seed, paired=anomalous)
-    return dict(
-        auc=float(roc_auc_score(anomalous, test)),
-        auc_low=auc_low,
-        auc_high=auc_high,
-        precision=float(precision),
-        recall=float(recall),
-        f1=float(f1),
-        threshold=threshold,
-    )
+    auc = float(roc_auc_score(anomalous, test))
+    values = (auc, auc_low, auc_high, float(precision), float(recall), float(f1), threshold)
+    return dict(zip(ANOMALY_STATISTICS, values, strict=True))
 
 
 def anomaly_metrics(validation_scores, test_scores, test_labels, normal_classes, seed=0):

@@ -25,13 +25,3 @@ def errors(recon, clean):
     per_image = ((np.asarray(recon) - np.asarray(clean)) ** 2).mean(1)
     psnr = -10.0 * np.log10(np.maximum(per_image, 1e-10))
     return float(per_image.mean()), float(psnr.mean())
-
-
-def pca_reconstruction_mse(train, test, components):
-    """(test MSE per pixel, explained variance ratio) of projecting test [N, D] onto
-    the first `components` principal axes of train [M, D]."""
-    pca = fit_pca(train, components)
-    test = np.asarray(test, dtype=np.float64)
-    return float(np.mean((project(pca, test) - test) ** 2)), float(
-        pca.explained_variance_ratio_.sum()
-    )

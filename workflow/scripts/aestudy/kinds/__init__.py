@@ -1,16 +1,18 @@
 """The model kinds and their registry.
 
 Each kind is one package here: its `__init__` declares, without importing
-PyTorch (the config check runs while Snakemake plans), what the pipeline asks
-about the kind (its metrics, which latent sizes it can make, which per-run
-figures apply); its `model` module holds the network with what the pipeline
-asks of a trained model: `code`, `reconstruct`, `reconstruct_with_bce`, `loss`,
-`evaluation_terms`, and `prior` where the kind samples from one. Every other part of the pipeline
-asks this registry and never compares a kind's name.
+PyTorch (the config check runs while Snakemake plans), everything the pipeline
+asks about the kind: its metrics and how the report shows them, which latent
+sizes it can make, its figures (with the figure kinds only it draws), its family,
+the words of its loss, its named layers. Its `model` module holds the network
+with what the pipeline asks of a trained model: `code`, `reconstruct`,
+`reconstruct_with_bce`, `loss`, `evaluation_terms`, and `prior` where the kind
+samples from one. Every other part of the pipeline asks this registry and never
+compares a kind's name.
 
 Adding a kind: a package `kinds/<name>/` with `KIND` and a `model` module with
-`build(spec, image_shape, latent_dim)`, its entry in the config schema, its
-words in report/text, and its tests.
+`build(spec, image_shape, latent_dim)`, its entry in the config schema, its words
+in report/text (both languages), and its tests; README's "Adding a model kind".
 """
 
 import importlib
@@ -19,7 +21,42 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aestudy.data.formats import input_size
-from aestudy.figures import MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES
+from aestudy.figures import MANIFOLD, MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES, STUDY_FIGURES
+
+# How the report shows a metric's mean ± std: "auto" with four decimals for small
+# numbers (MSE) and two for large ones (nats), "two" whatever its size (decibels,
+# perplexities), "count" as whole numbers while the mean and std are whole.
+SHOWN_AS = ("auto", "two", "count")
+# The comparison tables of section 4, in order, a table per kind of test-set metric.
+COMPARISON_TABLES = ("reconstruction", "generative", "representation")
+# The report's conclusions group kinds into families, a subsection each, in this
+# order: plain autoencoders, VAEs, regularised autoencoders (denoising,
+# contractive), VAE variants (conditional, vector-quantised).
+FAMILIES = ("ae", "vae", "regularised_ae", "vae_variant")
+GENERATION = ("prior", "class", "fitted", "none")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A test-set metric and how the report shows it; its heading is the words'
+    `table_headers.<name>`."""
+
+    name: str
+    shown_as: str = "auto"
+    # the comparison table it joins, if any (COMPARISON_TABLES)
+    compared: str | None = None
+    # the baseline's metric set beside it in that table (one number per dataset and size)
+    baseline: str | None = None
+
+    def __post_init__(self):
+        _one_of(f"metric '{self.name}'", "shown_as", self.shown_as, SHOWN_AS)
+        if self.compared is not None:
+            _one_of(f"metric '{self.name}'", "compared", self.compared, COMPARISON_TABLES)
+
+
+def _one_of(what, key, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{what} has {key} '{value}'; expected one of {', '.join(allowed)}.")
 
 
 def at_most_input_size(spec, image_shape, latent_dim):
@@ -33,11 +70,12 @@ def at_most_input_size(spec, image_shape, latent_dim):
 @dataclass(frozen=True)
 class Kind:
     name: str
-    # test-set metrics beyond MSE and BCE (which every kind reports), in table order
+    # test-set metrics beyond COMMON_METRICS (which every kind reports), in table order
     metrics: tuple = ()
     # (spec, image_shape, latent_dim) -> None, or what a valid latent size would be
     check_latent_dim: Callable = at_most_input_size
-    # its per-run figures (aestudy.figures), in the report's order
+    # its per-run figures (aestudy.figures.FigureKind), in the report's order; a
+    # figure kind only this kind draws is declared in its package
     figures: tuple = RUN_FIGURES
     # a decoded grid (latent size 2) or traversal (size 1) of the code space
     manifold: bool = True
@@ -47,8 +85,7 @@ class Kind:
     # from its prior), "class" (class_samples, from its prior given a class),
     # "fitted" (a Gaussian fitted to its codes), "none" (it needs a learned prior)
     generation: str = "fitted"
-    # the report's conclusions group kinds: "ae" (plain autoencoders), "vae",
-    # "regularised_ae" (denoising, contractive), "vae_variant" (conditional, VQ)
+    # its subsection of the report's conclusions (FAMILIES)
     family: str = "ae"
     # the reconstruction measure its loss optimises: "mse", or "bce" for a
     # likelihood model, whose test MSE against PCA is then not like for like
@@ -59,15 +96,42 @@ class Kind:
     # its layers the report names by their role: {attribute of the model: key of
     # report/text's layer_roles}; an attribute the model lacks stops the job
     layers: dict = field(default_factory=dict)
+    # spec -> the key of its loss under the words' `losses` (and the loss curve's
+    # axis), whose text is formatted with the spec's settings
+    loss_words: Callable = None
+
+    def __post_init__(self):
+        what = f"model kind '{self.name}'"
+        _one_of(what, "family", self.family, FAMILIES)
+        _one_of(what, "generation", self.generation, GENERATION)
+        _one_of(what, "trained_on", self.trained_on, ("mse", "bce"))
+        _one_of(what, "network", self.network, ("mlp", "conv"))
+        for metric in self.metrics:
+            if not isinstance(metric, Metric):
+                raise ValueError(f"{what} lists the metric {metric!r}; expected a Metric.")
+        for figure in self.figures:
+            if figure.source not in ("data", "history", "metrics", "scores"):
+                raise ValueError(
+                    f"{what} lists the figure '{figure.name}', drawn from "
+                    f"'{figure.source}'; expected a per-run figure kind."
+                )
+
+    @property
+    def metric_names(self):
+        return tuple(metric.name for metric in self.metrics)
 
     @property
     def model_module(self):
         return importlib.import_module(f"{__name__}.{self.name}.model")
 
     def run_figures(self, latent_dim):
-        """The per-run figures of a run of this kind, in the report's order."""
+        """The names of the per-run figures of a run of this kind, in the report's order."""
         small = self.manifold and latent_dim <= MANIFOLD_MAX_LATENT_DIM
-        return (*self.figures, *(("manifold",) if small else ()))
+        return tuple(f.name for f in (*self.figures, *((MANIFOLD,) if small else ())))
+
+    def loss_key(self, spec):
+        """The key of its loss's words for a model of this kind."""
+        return self.loss_words(spec) if self.loss_words else self.name
 
 
 def _discover():
@@ -95,15 +159,46 @@ def build_model(spec, image_shape, latent_dim):
 # What every kind reports on the test set: the reconstruction's MSE per pixel,
 # BCE per image and PSNR, and the same for the fixed corrupted test set
 # (evaluation.denoising) reconstructed by the model.
-COMMON_METRICS = ["test_mse", "test_bce", "test_psnr", "denoised_mse", "denoised_psnr"]
+COMMON_METRICS = (
+    Metric("test_mse", compared="reconstruction", baseline="pca_mse"),
+    Metric("test_bce", compared="reconstruction"),
+    Metric("test_psnr", "two", compared="reconstruction"),
+    Metric("denoised_mse"),
+    Metric("denoised_psnr", "two", compared="reconstruction"),
+)
+
+
+def kind_metrics():
+    """Every test-set metric some kind reports, in table order, once each."""
+    metrics = {metric.name: metric for metric in COMMON_METRICS}
+    for kind in KINDS.values():
+        for metric in kind.metrics:
+            if metrics.setdefault(metric.name, metric) != metric:
+                raise ValueError(
+                    f"model kind '{kind.name}' declares the metric '{metric.name}' "
+                    "unlike another kind does; expected one declaration, shared."
+                )
+    return list(metrics.values())
 
 
 def metric_names():
     """Every test-set metric some kind reports, in table order."""
-    names = list(COMMON_METRICS)
+    return [metric.name for metric in kind_metrics()]
+
+
+def figure_kinds():
+    """{name: FigureKind} of every figure kind: the study's and those the kinds
+    declare, once each."""
+    figures = {figure.name: figure for figure in STUDY_FIGURES}
     for kind in KINDS.values():
-        names += [m for m in kind.metrics if m not in names]
-    return names
+        for figure in kind.figures:
+            if figures.setdefault(figure.name, figure) != figure:
+                raise ValueError(
+                    f"model kind '{kind.name}' declares a figure kind '{figure.name}' "
+                    "that another kind or the study declares differently; expected one "
+                    "declaration, shared."
+                )
+    return figures
 
 
 def count_parameters(model):

@@ -41,7 +41,7 @@ def resolve(html, reference_keys, words):
     citation_numbers = {key: n for n, key in enumerate(reference_keys, 1)}
 
     def citation(match):
-        keys = _keys(match)
+        keys = citation_keys(match)
         for key in keys:
             if key not in citation_numbers:
                 raise StudyError(f"the report cites '{key}', which the reference list lacks.")
@@ -55,13 +55,15 @@ def resolve(html, reference_keys, words):
     return CITATION.sub(citation, html)
 
 
-def _keys(match):
+def citation_keys(match):
     return [key.strip().lstrip("@") for key in match[1].split(";")]
 
 
 def cited(html):
     """The reference keys `html` cites, each once, in the order first cited."""
-    return list(dict.fromkeys(key for match in CITATION.finditer(html) for key in _keys(match)))
+    return list(
+        dict.fromkeys(key for match in CITATION.finditer(html) for key in citation_keys(match))
+    )
 
 
 def refer(target):

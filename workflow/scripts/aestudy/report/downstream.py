@@ -8,25 +8,13 @@ sentences come from the words of report/text under `downstream`.
 
 import pandas as pd
 
+from aestudy.evaluation import comparison_tables as compared_metrics
+from aestudy.evaluation import shown_metrics
 from aestudy.report.tables import decibels, mean_std, number, records
 from aestudy.report.verdicts import against_chance
 
-# The comparison tables, a table per kind of test-set metric, each with the
-# models that have one of its metrics: {table: [metric]} (pca_mse: PCA's, a
-# single number, beside the models' MSE).
-COMPARED = {
-    "reconstruction": [
-        "test_mse",
-        "pca_mse",
-        "test_bce",
-        "test_psnr",
-        "denoised_psnr",
-        "contractive_penalty",
-    ],
-    "generative": ["elbo", "kl", "iw_ll", "active_units", "codebook_perplexity", "codes_used"],
-    "representation": ["probe_accuracy", "knn_accuracy", "anomaly_auc"],
-}
-SINGLE_VALUES = {"pca_mse"}  # no spread over seeds: one number per data set and size
+# The baselines' metrics: no spread over seeds, one number per data set and size.
+SINGLE_VALUES = {m.baseline for m in shown_metrics().values() if m.baseline}
 ANOMALY = [
     "anomaly_auc",
     "anomaly_precision",
@@ -62,7 +50,7 @@ def comparison_tables(summary, words):
     the (model, latent size) rows that have one of the table's metrics, mean ± std,
     and the metrics some row has. PCA alone does not put a row in a table."""
     headers, tables = words["headers"], {}
-    for name, metrics in COMPARED.items():
+    for name, metrics in compared_metrics().items():
         own = [m for m in metrics if m not in SINGLE_VALUES]
         rows = [r for r in records(summary) if any(_has(r, m) for m in own)]
         present = [m for m in metrics if any(_has(r, m) for r in rows)]

@@ -14,7 +14,7 @@ winner. The sentences themselves are in report/text/{language}.yaml under
 import math
 from statistics import median
 
-from aestudy.kinds import kind_of
+from aestudy.kinds import FAMILIES, kind_of
 from aestudy.report.crossref import cite
 from aestudy.report.tables import mean_std, number
 from aestudy.report.verdicts import LEARNED_BELOW, against_chance, learned, not_learned
@@ -22,8 +22,6 @@ from aestudy.report.verdicts import LEARNED_BELOW, against_chance, learned, not_
 # A run whose final test loss is this much above its lowest has begun to overfit
 # (a smaller rise is within the epoch-to-epoch noise of the smoke runs).
 OVERFITTING_RISE = 0.01
-# The order of the conclusions' subsections, after which comes the overall one.
-FAMILIES = ["ae", "vae", "regularised_ae", "vae_variant"]
 # A baseline below this share of the mean image's MSE is near zero (PCA of as many
 # components as the images have dimensions): a difference from it is given in
 # absolute terms, since a percentage of nearly nothing means nothing.
@@ -588,7 +586,7 @@ def _against_plain(models, by_model, specs, text, names):
     return out
 
 
-def conclusions(summary, runs, specs, datasets, text, short_epochs, names=None):
+def conclusions(summary, runs, specs, text, short_epochs, names=None):
     """Section 5: a subsection per family of kinds in the study (findings and
     limitations), then the overall one. Returns [(family, findings, limitations)].
     `names`: {settings, corruption} words, to say what sets a variant apart
@@ -606,7 +604,7 @@ def conclusions(summary, runs, specs, datasets, text, short_epochs, names=None):
             found += _joined_per_model(model, _model_conclusion(model, by_model[model], text), text)
         if names:
             found += _against_plain(models, by_model, specs, text, names)
-        limits += _limitations(models, by_model, specs, datasets, text, short_epochs)
+        limits += _limitations(models, by_model, specs, text, short_epochs)
         sections.append((family, found, limits))
     sections.append(("overall", *_overall(by_model, specs, runs, text)))
     return sections
@@ -677,7 +675,7 @@ def _model_conclusion(model, rows, text):
     return out
 
 
-def _limitations(models, by_model, specs, datasets, text, short_epochs):
+def _limitations(models, by_model, specs, text, short_epochs):
     """The caveats a reader should weigh, from the study's own settings."""
     out = []
 

@@ -211,7 +211,7 @@ def model_section(
         (names["device"], join_list(devices, text)),
     ]
     # every figure a run of the kind may have, and those of runs on an anomaly dataset
-    order = (*kind_of(spec).run_figures(1), *ANOMALY_FIGURES)
+    order = (*kind_of(spec).run_figures(1), *(f.name for f in ANOMALY_FIGURES))
     run_groups = []
     for z in dims:
         seeds = sorted({f["seed"] for f in run_figures if f["latent_dim"] == z})
@@ -484,7 +484,6 @@ def render_report(
             records(summary),
             run_records_table,
             specs,
-            datasets,
             words,
             SHORT_TRAINING_EPOCHS,
             dict(

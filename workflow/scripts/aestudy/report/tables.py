@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from aestudy.evaluation import all_metrics
+from aestudy.evaluation import all_metrics, shown_metrics
 from aestudy.report.verdicts import run_verdict
 
 RUN_KEY = ["model", "latent_dim", "seed"]
@@ -230,17 +230,10 @@ def compute_by_model(compute):
     ).reset_index()
 
 
-# Shown with two decimals whatever their size: decibels, perplexities.
-TWO_DECIMALS = {
-    "test_psnr",
-    "denoised_psnr",
-    "pca_psnr",
-    "pca_denoised_psnr",
-    "noisy_psnr",
-    "codebook_perplexity",
-}
-# Means over seeds of whole numbers (latent dimensions counted per run).
-COUNTS = {"active_units"}
+def _shown_as(metric):
+    """How a metric is shown (its declaration's shown_as; "auto" if undeclared)."""
+    declared = shown_metrics().get(metric)
+    return declared.shown_as if declared else "auto"
 
 
 def mean_std(row, metric):
@@ -252,11 +245,12 @@ def mean_std(row, metric):
     if mean is None or pd.isna(mean):
         return "diverged" if row["diverged"] == row["runs"] else "–"
     has_std = std is not None and not pd.isna(std)
-    if metric in COUNTS:
+    shown_as = _shown_as(metric)
+    if shown_as == "count":
         whole = float(mean).is_integer() and (not has_std or float(std).is_integer())
         most = 0 if whole else 1
     else:
-        most = _places(100 if metric in TWO_DECIMALS else mean)
+        most = _places(100 if shown_as == "two" else mean)
     places = min(most, _uncertainty_places(std)) if has_std and std > 0 else most
     return _fixed(mean, places) + (f" ± {_fixed(std, places)}" if has_std else "")
 

@@ -2,11 +2,11 @@
 penalty on the encoder's sensitivity, weight * ||J_f(x)||_F^2, the squared
 Frobenius norm of the encoder's Jacobian at each image, computed exactly."""
 
-from aestudy.kinds import Kind
+from aestudy.kinds import Kind, Metric
 
 KIND = Kind(
     name="cae",
     # per test image: ||J_f(x)||_F^2, beside the MSE
-    metrics=("contractive_penalty",),
+    metrics=(Metric("contractive_penalty", compared="reconstruction"),),
     family="regularised_ae",
 )

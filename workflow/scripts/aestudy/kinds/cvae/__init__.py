@@ -2,9 +2,18 @@
 encoder's input and to the code the decoder reads, so that new images of a
 chosen class can be drawn from the prior."""
 
-from aestudy.figures import RUN_FIGURES
+from aestudy.figures import GRID, RUN_FIGURES, SEED, FigureKind, bounded, without
 from aestudy.kinds import Kind
-from aestudy.kinds.vae import GAUSSIAN_HEADS
+from aestudy.kinds.vae import GAUSSIAN_HEADS, KL_PER_DIMENSION, TRAVERSAL, VAE_METRICS
+
+CLASS_SAMPLES = FigureKind(
+    "class_samples",
+    "data",
+    GRID,
+    description="Conditional VAE; prior samples, a row per class.",
+    settings=dict(per_class=bounded(1, 20, 8), seed=SEED),
+    names_classes=True,
+)
 
 
 def check_classes(spec, classes):
@@ -15,14 +24,9 @@ def check_classes(spec, classes):
 
 KIND = Kind(
     name="cvae",
-    metrics=("elbo", "elbo_reconstruction", "kl", "iw_ll", "active_units"),
+    metrics=VAE_METRICS,
     # samples one row per class instead of unconditioned ones
-    figures=(
-        *(f for f in RUN_FIGURES if f != "samples"),
-        "class_samples",
-        "traversal",
-        "kl_per_dimension",
-    ),
+    figures=(*without(RUN_FIGURES, "samples"), CLASS_SAMPLES, TRAVERSAL, KL_PER_DIMENSION),
     manifold=False,  # a decoded grid would need a class too
     check_classes=check_classes,
     generation="class",
