@@ -5,13 +5,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from aestudy.atomic_files import torch_save
+from aestudy.atomic_files import torch_save, write_table
 from aestudy.checksums import digest
 from aestudy.data.prepared import load_prepared, to_float
 from aestudy.entry import run_job
 from aestudy.kinds import build_model, count_parameters
 from aestudy.provenance import describe_run, now
-from aestudy.report.tables import write_table
 from aestudy.training.devices import claim_device
 from aestudy.training.loop import flush_denormals, seed_everything, train_autoencoder
 

@@ -166,7 +166,6 @@ class VAE(nn.Module):
         return loss
 
 
-
 def kl_per_dimension(mean, logvar):
     """The closed-form KL of each latent dimension against N(0, 1): [N, z]."""
     return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp())
