@@ -19,7 +19,8 @@ from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from aestudy.config import resolve_config  # noqa: E402
-from aestudy.data.prepared import read_idx_folder, to_float  # noqa: E402
+from aestudy.data.prepared import to_float  # noqa: E402
+from aestudy.data.readers import read_idx_folder  # noqa: E402
 from aestudy.kinds import build_model  # noqa: E402
 from aestudy.kinds.losses import mse_loss  # noqa: E402
 from aestudy.kinds.vae.model import vae_loss  # noqa: E402

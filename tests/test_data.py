@@ -11,12 +11,8 @@ import torch
 
 from aestudy import StudyError
 from aestudy.data.downloads import DownloadError, download_dataset
-from aestudy.data.prepared import (
-    load_prepared,
-    prepare_dataset,
-    read_cifar10_batches,
-    read_idx_folder,
-)
+from aestudy.data.prepared import load_prepared, prepare_dataset
+from aestudy.data.readers import read_cifar10_batches, read_idx_folder
 from conftest import FASHION_MNIST
 
 

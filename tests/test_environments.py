@@ -13,7 +13,10 @@ from conftest import REPO
 ENVS = sorted((REPO / "envs").glob("*.yaml"))
 # Python modules of the pinned packages whose import name differs.
 MODULES = {"scikit-learn": "sklearn", "pyyaml": "yaml", "pillow": "PIL"}
-HEAVY = ["torch", "torchvision", "scikit-learn", "matplotlib", "jinja2", "jsonschema"]
+# Packages made unimportable where an environment lacks them, so that a rule's script
+# that needs one fails here: the large ones, and pillow, which the report job
+# (envs/tables.yaml, without PyTorch) needs beside jinja2 to inline the figures.
+HEAVY = ["torch", "torchvision", "scikit-learn", "matplotlib", "jinja2", "jsonschema", "pillow"]
 
 
 def requirements():
@@ -107,6 +110,13 @@ def test_a_rules_script_imports_only_what_its_environment_holds(env):
     assert process.returncode == 0 and not process.stdout, (
         f"{env}: {process.stdout[-3000:]}{process.stderr[-800:]}"
     )
+
+
+def test_the_report_is_rendered_in_the_environment_without_pytorch():
+    # The architecture tables come from the runs' architecture.json files; building
+    # the environment of the report must not fetch PyTorch's CUDA wheels.
+    assert ("render_report", "tables.yaml", "render_report.py") in RULES
+    assert "torch" not in env_pins(REPO / "envs/tables.yaml")
 
 
 def test_rules_were_found():

@@ -98,7 +98,7 @@ def start_and_wait_for_checkpoint(workdir, kind):
 
 def assert_nothing_looks_finished(workdir, kind):
     run = workdir / run_dir(kind)
-    for name in ("model.pt", "history.csv", "metrics.json"):
+    for name in ("model.pt", "history.csv", "architecture.json", "metrics.json"):
         assert not (run / name).exists(), name
     stopped_at = torch.load(run / "checkpoint.pt", weights_only=True)["epoch"]
     assert 3 <= stopped_at < MODELS[kind]["epochs"]

@@ -2,14 +2,25 @@
 (a package in workflow/scripts/aestudy/kinds/) is checked here without a line
 added: it is found by the registry, and must be complete."""
 
+import dataclasses
+
 import pytest
 import torch
 import yaml
 
+from aestudy import StudyError
 from aestudy.config import load_schema
 from aestudy.data.formats import IMAGE_SHAPES
 from aestudy.evaluation.metrics import evaluate_model
-from aestudy.kinds import COMMON_METRICS, KINDS, build_model, kind_of, metric_names
+from aestudy.kinds import (
+    COMMON_METRICS,
+    KINDS,
+    build_model,
+    count_parameters,
+    kind_of,
+    metric_names,
+)
+from aestudy.kinds.model_summary import architecture
 from conftest import REPO, model_spec
 
 
@@ -74,3 +85,25 @@ def test_every_kind_has_its_words(language):
     for name in KINDS:
         assert words["kind_names"][name] and words["losses"][name]
         assert words["figure_words"]["loss_curve"]["ylabel"][name]
+        assert all(words["layer_roles"][role] for role in KINDS[name].layers.values())
+
+
+def test_a_kinds_architecture_names_its_layers_by_role_and_counts_every_parameter(built):
+    spec, shape, _, model = built
+    before = torch.get_rng_state()
+    rows = architecture(kind_of(spec), model, shape)
+    # measured in the training job before training: it must not move the seeded stream
+    assert torch.equal(torch.get_rng_state(), before)
+    assert {r["attribute"]: r["role"] for r in rows if r["role"]} == kind_of(spec).layers
+    assert sum(r["params"] for r in rows) == count_parameters(model)
+
+
+def test_a_kind_naming_a_layer_its_model_lacks_stops_the_job():
+    spec = model_spec("vae")
+    kind = dataclasses.replace(kind_of(spec), layers={"fc_mu": "mean_head"})
+    model = build_model(spec, (1, 28, 28), 2)
+    with pytest.raises(StudyError) as stopped:
+        architecture(kind, model, (1, 28, 28))
+    assert str(stopped.value) == (
+        "kind 'vae' names the layer 'fc_mu' in its layers, but its model has no layer of that name."
+    )

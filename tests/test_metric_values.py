@@ -126,6 +126,7 @@ def train_and_evaluate(folder, dataset, name, spec, latent_dim, untrained=False)
         run,
         weights,
         folder / f"{name}.csv",
+        folder / f"{name}.architecture.json",
         folder / f"{name}.ckpt",
         log=lambda _: None,
     )

@@ -4,17 +4,21 @@ real browser opening the file."""
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from aestudy import StudyError
-from aestudy.kinds import build_model
+from aestudy.kinds import build_model, kind_of
+from aestudy.kinds.model_summary import architecture, layer_table
 from aestudy.report import crossref, findings
 from aestudy.report.framing import study_framing
-from aestudy.report.model_summary import layer_table, layer_table_per_size
+from aestudy.report.html import architectures, layer_table_per_size
 from aestudy.report.tables import records, summarize
 from conftest import REPO, model_spec, snakemake
 
@@ -47,16 +51,60 @@ def test_architecture_table_is_the_course_reports():
     ]
 
 
+def architecture_records(specs, image_shape, seed=0):
+    """The architecture.json records the training jobs of `specs` write, at `seed`."""
+    return [
+        dict(
+            model=name,
+            latent_dim=z,
+            seed=seed,
+            kind=spec["kind"],
+            layers=architecture(kind_of(spec), build_model(spec, image_shape, z), image_shape),
+        )
+        for name, spec in specs.items()
+        for z in spec["latent_dims"]
+    ]
+
+
 def test_architecture_table_has_every_latent_size_and_names_the_vae_heads():
-    spec = model_spec("vae")
-    rows = layer_table_per_size(lambda z: build_model(spec, (1, 28, 28), z), (1, 28, 28), [2, 20])
-    heads = {attribute: (shapes, params) for _, attribute, shapes, params in rows}
+    records = architecture_records({"vae": model_spec("vae", latent_dims=[2, 20])}, (1, 28, 28))
+    rows = layer_table_per_size({r["latent_dim"]: r["layers"] for r in records})
+    heads = {role: (shapes, params) for _, role, shapes, params in rows}
     # 784-512 then two heads 512 -> z: 1026 and 10,260 parameters each
-    assert heads["fc_mean"] == ("[-1, 2] / [-1, 20]", {2: 1026, 20: 10260})
-    assert heads["fc_logvar"] == heads["fc_mean"]
+    assert heads["mean_head"] == ("[-1, 2] / [-1, 20]", {2: 1026, 20: 10260})
+    assert heads["logvar_head"] == heads["mean_head"]
     assert all(" / " not in shapes for layer, _, shapes, _ in rows[:2])  # same at both sizes
     roles = TEXT["layer_roles"]
-    assert {"fc_mean", "fc_logvar"} <= set(roles)
+    assert {"mean_head", "logvar_head"} <= set(roles)
+    # the role is found through the key the run recorded, not the attribute's name
+    shown = architectures({"vae": model_spec("vae", latent_dims=[2, 20])}, records, TEXT)
+    assert [row[0] for row in shown["vae"]["rows"]][1:4] == [
+        "ReLU-2",
+        "Linear-3 (mean head μ)",
+        "Linear-4 (log-variance head log σ²)",
+    ]
+
+
+# The report job's modules imported in a fresh interpreter, which says what it loaded.
+IMPORT_REPORT = """
+import sys
+import aestudy.report.html
+from render_report import main
+print(sorted(name for name in sys.modules if name.split(".")[0] == "torch"))
+"""
+
+
+def test_the_report_job_imports_no_pytorch():
+    # its environment (envs/tables.yaml) has no PyTorch: the architecture tables
+    # come from the runs' architecture.json, not from models built here
+    process = subprocess.run(
+        [sys.executable, "-c", IMPORT_REPORT],
+        cwd=REPO / "workflow/scripts",
+        capture_output=True,
+        text=True,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert process.stdout.strip() == "[]"
 
 
 def run(model, z, seed, mse, status="ok", kind="ae", **extra):
@@ -460,6 +508,27 @@ def test_report_layout_and_numbers(smoke_study):
 
 
 @pytest.mark.workflow
+def test_architecture_tables_total_the_parameters_each_run_trained(smoke_study):
+    workdir, _ = smoke_study
+    html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
+    runs = pd.read_csv(workdir / "results/tables/metrics.csv")
+    tables = re.findall(
+        r'<table class="layers" id="tab-architecture-(\w+)">(.*?)</table>', html, re.S
+    )
+    assert len(tables) >= 8  # one per distinct architecture of the smoke study
+    for model, table in tables:
+        footer = table[table.index("<tfoot>") :]
+        totals = [
+            int(n.replace(",", "")) for n in re.findall(r'<th class="num">([\d,]+)</th>', footer)
+        ]
+        trained = runs[runs["model"] == model].groupby("latent_dim")["params"].first()
+        assert totals == trained.sort_index().tolist(), model
+    # the heads named by the role their kind records
+    assert "(mean head μ)" in html and "(log-variance head log σ²)" in html
+    assert "(vector quantiser)" in html
+
+
+@pytest.mark.workflow
 def test_chinese_report_mirrors_the_course_headings(chinese_report):
     workdir, html, planned = chinese_report
     # The language is a setting of the report and the words on its figures: every
@@ -628,21 +697,26 @@ def test_comparison_is_split_into_tables_of_the_models_that_have_their_metrics()
 
 
 def test_identical_architecture_tables_are_shown_once_naming_every_model():
-    from aestudy.report.html import architectures
-
     specs = {
         "ae": model_spec("ae", dataset="mnist", latent_dims=[2, 4]),
         "dae": model_spec("dae", dataset="mnist", latent_dims=[4, 2]),  # the same layers
         "ae_small": model_spec("ae", dataset="mnist", latent_dims=[2]),  # other sizes
         "vae": model_spec("vae", dataset="mnist", latent_dims=[2, 4]),
     }
-    tables = architectures(specs, {"mnist": {"format": "mnist"}}, TEXT)
+    tables = architectures(specs, architecture_records(specs, (1, 28, 28)), TEXT)
     assert tables["dae"] is tables["ae"]
     assert tables["ae"]["id"] == "tab-architecture-ae" and tables["ae"]["models"] == ["ae", "dae"]
     assert tables["ae"]["title"] == "Architecture of ae and dae, at each latent size"
     assert tables["ae_small"] is not tables["ae"] and tables["vae"] is not tables["ae"]
     assert tables["vae"]["title"] == "Architecture of vae, at each latent size"
     assert len({id(t) for t in tables.values()}) == 3
+
+
+def test_a_missing_architecture_file_is_named_by_model_and_size():
+    specs = {"ae": model_spec("ae", dataset="mnist", latent_dims=[2, 4])}
+    records = architecture_records(specs, (1, 28, 28))
+    with pytest.raises(StudyError, match=r"^model 'ae' has no architecture.json at latent size 4;"):
+        architectures(specs, records[:1], TEXT)
 
 
 def test_the_list_holds_the_cited_references_numbered_in_its_order():

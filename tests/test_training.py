@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -93,7 +94,8 @@ folder, flush = sys.argv[1], sys.argv[2] == "true"
 spec = model_spec("ae", epochs=1, flush_denormals=flush)
 train_autoencoder.main(
     f"{folder}/digits.pt", spec, dict(model="ae", latent_dim=2, seed=0),
-    f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/checkpoint.pt",
+    f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/architecture.json",
+    f"{folder}/checkpoint.pt",
     threads=2, log=lambda _: None,
 )
 denormals = torch.from_numpy(numpy.full(1 << 22, 1 << 20, numpy.uint32).view(numpy.float32))
@@ -117,3 +119,6 @@ def test_a_training_job_flushes_denormals_on_every_thread(tmp_path, digits, flus
     share_flushed = float(process.stdout.split()[-1])
     assert share_flushed == (1.0 if flush else 0.0)
     assert (tmp_path / "model.pt").exists()
+    recorded = json.loads((tmp_path / "architecture.json").read_text())
+    assert (recorded["model"], recorded["latent_dim"], recorded["kind"]) == ("ae", 2, "ae")
+    assert recorded["layers"][0]["layer"] == "Linear-1" and recorded["layers"][0]["role"] is None

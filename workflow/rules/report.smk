@@ -18,12 +18,18 @@ rule render_report:
         references=workflow_file("report/text/references.yaml"),
         run_records=[layout.run_file("metrics.json", **run) for run in runs()],
         histories=[layout.run_file("history.csv", **run) for run in runs()],
+        # the layer table of each (model, latent size), the same at every seed
+        architectures=[
+            layout.architecture_file(model=name, latent_dim=z, seed=spec["seeds"][0])
+            for name, spec in config["models"].items()
+            for z in spec["latent_dims"]
+        ],
     output:
         layout.REPORT,
     log:
         layout.log("render_report"),
     conda:
-        "../../envs/pytorch.yaml"
+        "../../envs/tables.yaml"
     params:
         figures=[identity for identity, _ in run_figures()],
         roc_datasets=anomaly_datasets(),

@@ -4,6 +4,7 @@ rule train_autoencoder:
     output:
         weights=layout.run_file("model.pt"),
         history=layout.run_file("history.csv"),
+        architecture=layout.architecture_file(),
     log:
         layout.run_log("train"),
     benchmark:

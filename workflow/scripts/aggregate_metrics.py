@@ -3,17 +3,15 @@ training jobs' benchmark files into compute.csv."""
 
 import yaml
 
-from aestudy.atomic_files import write_text
+from aestudy.atomic_files import read_json, write_table, write_text
 from aestudy.entry import run_job
 from aestudy.report.tables import (
     compute_table,
     read_baselines,
-    read_json,
     read_pca,
     run_table,
     summarize,
     summary_markdown,
-    write_table,
 )
 
 

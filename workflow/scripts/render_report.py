@@ -1,11 +1,9 @@
 """Render results/report/index.html from the tables and figures."""
 
-import json
-
 import pandas as pd
 import yaml
 
-from aestudy.atomic_files import write_text
+from aestudy.atomic_files import read_json, write_text
 from aestudy.entry import run_job
 from aestudy.report.html import render_report
 from aestudy.report.tables import (
@@ -36,6 +34,7 @@ def main(
     evaluation=None,
     run_json_paths=(),
     history_paths=(),
+    architecture_paths=(),
     config_files=(),
     comparison_paths=None,
     log=print,
@@ -46,17 +45,15 @@ def main(
     its ROC figure}; `comparison_paths`: {dataset: its models' reconstructions
     side by side};
     `run_json_paths`, `history_paths`: every run's metrics.json and history.csv,
-    in the same order."""
+    in the same order; `architecture_paths`: the architecture.json of a run of
+    each (model, latent size)."""
     runs = read_run_table(metrics_csv)
     baselines = read_baselines(baseline_paths)
     with open(text_path, encoding="utf-8") as handle:
         text = yaml.safe_load(handle)
     with open(references_path, encoding="utf-8") as handle:
         references = yaml.safe_load(handle)
-    run_records = []
-    for path in run_json_paths:
-        with open(path, encoding="utf-8") as handle:
-            run_records.append(json.load(handle))
+    run_records = [read_json(path) for path in run_json_paths]
     histories = {}
     for record, path in zip(run_records, history_paths, strict=True):
         table = pd.read_csv(path)
@@ -76,6 +73,7 @@ def main(
         comparison_paths=comparison_paths,
         settings=settings,
         run_records=run_records,
+        architecture_records=[read_json(path) for path in architecture_paths],
         histories=histories,
         config_files=config_files,
         evaluation=evaluation,
@@ -114,6 +112,7 @@ if "snakemake" in globals():
         references_path=snakemake.input.references,
         run_json_paths=list(snakemake.input.run_records),
         history_paths=list(snakemake.input.histories),
+        architecture_paths=list(snakemake.input.architectures),
         config_files=snakemake.params.config_files,
         output=snakemake.output[0],
         specs=snakemake.params.specs,

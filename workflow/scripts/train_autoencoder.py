@@ -5,13 +5,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from aestudy.atomic_files import torch_save
+from aestudy.atomic_files import torch_save, write_json, write_table
 from aestudy.checksums import digest
 from aestudy.data.prepared import load_prepared, to_float
 from aestudy.entry import run_job
-from aestudy.kinds import build_model, count_parameters
+from aestudy.kinds import build_model, count_parameters, kind_of
+from aestudy.kinds.model_summary import architecture
 from aestudy.provenance import describe_run, now
-from aestudy.report.tables import write_table
 from aestudy.training.devices import claim_device
 from aestudy.training.loop import flush_denormals, seed_everything, train_autoencoder
 
@@ -24,6 +24,7 @@ def main(
     run,
     weights_path,
     history_path,
+    architecture_path,
     checkpoint_path,
     threads=1,
     device="auto",
@@ -39,7 +40,11 @@ def main(
     data = load_prepared(dataset_path)
     image_shape = tuple(data["train_images"].shape[1:])
     seed_everything(seed)
-    model = build_model(spec, image_shape, latent_dim).to(device)
+    model = build_model(spec, image_shape, latent_dim)
+    # measured before any training, so a kind whose layers do not match stops here;
+    # written with the weights, so a killed job leaves no finished-looking file
+    layers = architecture(kind_of(spec), model, image_shape)
+    model = model.to(device)
     log(
         f"{spec['kind']} z={latent_dim} seed={seed} on {data['name']} ({device_note}, "
         f"{threads} threads): {count_parameters(model):,} parameters"
@@ -61,6 +66,7 @@ def main(
         test_labels=data["test_labels"].to(device),
     )
     write_table(history_path, pd.DataFrame(result.pop("history"), columns=HISTORY_COLUMNS))
+    write_json(architecture_path, dict(run, kind=spec["kind"], layers=layers))
     state_dict = {k: v.cpu() for k, v in model.state_dict().items()}
     torch_save(
         weights_path,
@@ -89,6 +95,7 @@ if "snakemake" in globals():
         run=snakemake.params.run,
         weights_path=snakemake.output.weights,
         history_path=snakemake.output.history,
+        architecture_path=snakemake.output.architecture,
         checkpoint_path=snakemake.params.checkpoint,
         threads=snakemake.threads,
         device=snakemake.params.device,

@@ -75,6 +75,16 @@ def write_json(path, data):
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n")
 
 
+def read_json(path):
+    return json.loads(Path(path).read_text())
+
+
+def write_table(path, table):
+    """Write a table (a pandas DataFrame) as CSV atomically (empty cells for missing values)."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, lineterminator="\n")
+
+
 def write_text(path, text):
     with atomic_path(path) as tmp:
         tmp.write_text(text)

@@ -37,6 +37,11 @@ def run_file(name, **run):
     return _fill(f"{RUN}/{name}", **run)
 
 
+def architecture_file(**run):
+    """The run's layer table, written by its training job for the report."""
+    return run_file("architecture.json", **run)
+
+
 def run_figure(figure, **run):
     return _fill(f"{RUN_FIGURES}/{figure}.png", **run)
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
+from aestudy import StudyError
 from aestudy.data.formats import IMAGE_SHAPES
 from aestudy.figures import ANOMALY_FIGURES
-from aestudy.kinds import build_model, kind_of
+from aestudy.kinds import kind_of
 from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.crossref import refer
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
-from aestudy.report.model_summary import layer_table_per_size
 from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
 from aestudy.report.verdicts import LEARNED_BELOW, run_verdict
 
@@ -119,21 +119,37 @@ def _figure_list(targets, text):
     return findings.listing([refer(t) for t in targets], text["findings"])
 
 
-def _architecture(spec, image_shape, dims, text):
+def layer_table_per_size(tables):
+    """One table for all latent sizes of a model from {latent size: its recorded
+    layer rows (architecture.json)}: [(layer, role, output shapes, {latent size:
+    parameters})]; a layer's shape is given once where every size has it, otherwise
+    per size ("[-1, 2] / [-1, 4]")."""
+    dims = sorted(tables)
+    first = tables[dims[0]]
+    if any(len(t) != len(first) for t in tables.values()):
+        raise ValueError("the latent sizes of one model build different layer stacks")
+    rows = []
+    for i, row in enumerate(first):
+        shapes = list(dict.fromkeys(tables[z][i]["output_shape"] for z in dims))
+        params = {z: tables[z][i]["params"] for z in dims}
+        rows.append((row["layer"], row["role"], " / ".join(shapes), params))
+    return rows
+
+
+def _architecture(tables, text):
     """The layer table of every latent size of a model, heads named by their role."""
-    rows = layer_table_per_size(lambda z: build_model(spec, image_shape, z), image_shape, dims)
+    dims = sorted(tables)
+    rows = layer_table_per_size(tables)
     roles = text["layer_roles"]
     return dict(
         dims=dims,
         rows=[
             (
-                text["layer_with_role"].format(layer=layer, role=roles[attribute])
-                if attribute in roles
-                else layer,
+                text["layer_with_role"].format(layer=layer, role=roles[role]) if role else layer,
                 shapes,
                 [f"{params[z]:,}" for z in dims],
             )
-            for layer, attribute, shapes, params in rows
+            for layer, role, shapes, params in rows
         ],
         totals=[f"{sum(params[z] for *_, params in rows):,}" for z in dims],
     )
@@ -151,14 +167,21 @@ def _run_heading(name, z, seed, runs, baseline, text):
     return heading
 
 
-def architectures(specs, datasets, text):
-    """{model: its architecture table}; models whose tables are identical (the same
-    layers, shapes and parameters at the same latent sizes) share one, shown in
-    the first one's section, its title naming them all."""
+def architectures(specs, recorded, text):
+    """{model: its architecture table}, from `recorded`: the architecture.json
+    records of a run of each (model, latent size). Models whose tables are identical
+    (the same layers, shapes and parameters at the same latent sizes) share one,
+    shown in the first one's section, its title naming them all."""
+    layers = {(r["model"], r["latent_dim"]): r["layers"] for r in recorded}
     shared, tables = {}, {}
     for name, spec in specs.items():
-        image_shape = IMAGE_SHAPES[datasets[spec["dataset"]]["format"]]
-        table = _architecture(spec, image_shape, sorted(spec["latent_dims"]), text)
+        missing = [z for z in spec["latent_dims"] if (name, z) not in layers]
+        if missing:
+            raise StudyError(
+                f"model '{name}' has no architecture.json at latent size {missing[0]}; "
+                "expected one from a run of each of its latent sizes."
+            )
+        table = _architecture({z: layers[(name, z)] for z in spec["latent_dims"]}, text)
         same = shared.setdefault(repr(table), dict(table, id=f"tab-architecture-{name}", models=[]))
         same["models"].append(name)
         tables[name] = same
@@ -429,6 +452,7 @@ def render_report(
     template,
     style,
     run_records=(),
+    architecture_records=(),
     histories=None,
     config_files=(),
     baselines=None,
@@ -440,12 +464,14 @@ def render_report(
     for the datasets made for anomaly detection; `comparison_paths`: {dataset: the
     figure of its models' reconstructions side by side}; `text`: the words of the report's language; `references`: {key:
     entry} in the list's order; `run_records`: every run's metrics.json;
+    `architecture_records`: the architecture.json of a run of each (model, latent
+    size);
     `histories`: {(model, latent size, seed): [(epoch, train loss, test loss)]};
     `template`, `style`: their files."""
     run_records_table = records(runs)
     histories = histories or {}
     baselines = baselines or {}
-    layers = architectures(specs, datasets, text)
+    layers = architectures(specs, architecture_records, text)
     # the tables' and downstream sentences' summary, data sets by their proper names
     shown = summary.assign(dataset=summary["dataset"].map(lambda name: dataset_name(name, text)))
     sections = [

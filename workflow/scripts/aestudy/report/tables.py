@@ -7,12 +7,11 @@ Integer columns that may be empty (a diverged epoch, the VAE-only sample count)
 are pandas' nullable Int64, so they stay integers in the CSV files.
 """
 
-import json
 import math
-from pathlib import Path
 
 import pandas as pd
 
+from aestudy.atomic_files import read_json
 from aestudy.evaluation import all_metrics, shown_metrics
 from aestudy.report.verdicts import run_verdict
 
@@ -66,10 +65,6 @@ def _typed(table, integers=INTEGER_COLUMNS, texts=TEXT_COLUMNS):
     return table
 
 
-def read_json(path):
-    return json.loads(Path(path).read_text())
-
-
 def run_table(metrics):
     """A row per run from the runs' metrics.json records, sorted by model, size, seed."""
     table = pd.DataFrame.from_records(metrics, columns=RUN_COLUMNS)
@@ -79,14 +74,6 @@ def run_table(metrics):
 def read_run_table(path):
     """metrics.csv back, typed as run_table made it."""
     return _typed(pd.read_csv(path, dtype={c: "object" for c in TEXT_COLUMNS}))
-
-
-def write_table(path, table):
-    """Write a table as CSV atomically (empty cells for missing values)."""
-    from aestudy.atomic_files import atomic_path
-
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def read_pca(paths):

@@ -1,7 +1,10 @@
 """A torchsummary-style table of a model: each layer's output shape and parameters,
-measured by running the real model once."""
+measured by running the real model once. The training job writes it beside the
+weights (architecture.json), so the report shows it without importing PyTorch."""
 
 import torch
+
+from aestudy import StudyError
 
 
 def layer_table(model, image_shape):
@@ -33,17 +36,25 @@ def layer_table(model, image_shape):
     return rows
 
 
-def layer_table_per_size(build, image_shape, latent_dims):
-    """One table for all latent sizes of a model: [(layer, attribute name, output
-    shapes, {latent size: parameters})]; a layer's shape is given once where every
-    size has it, otherwise per size ("[-1, 2] / [-1, 4]")."""
-    tables = {z: layer_table(build(z), image_shape) for z in latent_dims}
-    first = tables[latent_dims[0]]
-    if any(len(t) != len(first) for t in tables.values()):
-        raise ValueError("the latent sizes of one model build different layer stacks")
-    rows = []
-    for i, (layer, _, _, attribute) in enumerate(first):
-        shapes = list(dict.fromkeys(tables[z][i][1] for z in latent_dims))
-        params = {z: tables[z][i][2] for z in latent_dims}
-        rows.append((layer, attribute, " / ".join(shapes), params))
-    return rows
+def architecture(kind, model, image_shape):
+    """A row per layer of `model` (of `kind`): layer, output_shape, params,
+    attribute, and role, the key of report/text's layer_roles for a layer the kind
+    names in `Kind.layers` (None for the others)."""
+    rows = layer_table(model, image_shape)
+    attributes = {attribute for *_, attribute in rows}
+    for attribute in kind.layers:
+        if attribute not in attributes:
+            raise StudyError(
+                f"kind '{kind.name}' names the layer '{attribute}' in its layers, but its "
+                "model has no layer of that name."
+            )
+    return [
+        dict(
+            layer=layer,
+            output_shape=shape,
+            params=params,
+            attribute=attribute,
+            role=kind.layers.get(attribute),
+        )
+        for layer, shape, params, attribute in rows
+    ]
