@@ -369,20 +369,20 @@ def test_chinese_words_are_drawn_in_a_cjk_font(chinese):
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from aestudy.figures import plots
+    from aestudy.figures import typography
 
-    if plots.CJK_FONT is None:
-        skip_or_fail(f"no CJK font is installed (apt-get install {plots.CJK_PACKAGE})")
-    cjk = FT2Font(font_manager.findfont(plots.CJK_FONT, fallback_to_default=False))
+    if typography.CJK_FONT is None:
+        skip_or_fail(f"no CJK font is installed (apt-get install {typography.CJK_PACKAGE})")
+    cjk = FT2Font(font_manager.findfont(typography.CJK_FONT, fallback_to_default=False))
     dejavu = FT2Font(font_manager.findfont("DejaVu Sans", fallback_to_default=False))
     chinese_texts = 0
     for name, drawing in chinese.items():
         assert not [w for w in drawing.warnings if "missing from font" in w], name
         for text in drawing.texts:
-            characters = set(plots.CJK_CHARACTER.findall(text.artist.get_text()))
+            characters = set(typography.CJK_CHARACTER.findall(text.artist.get_text()))
             if characters:
                 chinese_texts += 1
-                assert text.artist.get_fontfamily() == ["sans-serif", plots.CJK_FONT], name
+                assert text.artist.get_fontfamily() == ["sans-serif", typography.CJK_FONT], name
                 for character in characters:
                     assert cjk.get_char_index(ord(character)), (name, character)
                     assert not dejavu.get_char_index(ord(character)), (name, character)
@@ -393,11 +393,11 @@ def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_i
     tmp_path, monkeypatch
 ):
 
-    from aestudy.figures import plots
+    from aestudy.figures import typography
 
-    monkeypatch.setattr(plots, "CJK_FONT", None)
-    monkeypatch.setattr(plots, "_warned_of_missing_font", False)
-    monkeypatch.setitem(plots.matplotlib.rcParams, "font.family", ["sans-serif"])
+    monkeypatch.setattr(typography, "CJK_FONT", None)
+    monkeypatch.setattr(typography, "_warned_of_missing_font", False)
+    monkeypatch.setitem(typography.matplotlib.rcParams, "font.family", ["sans-serif"])
     logged = []
     handler = logging.Handler()
     handler.emit = lambda record: logged.append(record.getMessage())
@@ -445,6 +445,8 @@ def test_every_figure_is_drawn_at_one_width_with_text_a_phone_can_read(english, 
     from PIL import Image
 
     from aestudy.figures import plots
+    from aestudy.figures.png import MIN_TEXT_KEY
+    from aestudy.figures.typography import FONT_SIZE
 
     for drawings in (english, chinese):
         for name, drawing in drawings.items():
@@ -454,8 +456,8 @@ def test_every_figure_is_drawn_at_one_width_with_text_a_phone_can_read(english, 
             assert figure.get_figwidth() == pytest.approx(plots.WIDTH, abs=0.02), name
             dpi = drawing.texts[0].canvas.width / figure.get_figwidth()
             drawn = min(text.artist.get_fontsize() for text in drawing.texts)
-            assert drawn >= plots.FONT_SIZE, name
-            recorded = float(Image.open(drawing.path).text[plots.MIN_TEXT_KEY])
+            assert drawn >= FONT_SIZE, name
+            recorded = float(Image.open(drawing.path).text[MIN_TEXT_KEY])
             assert recorded == pytest.approx(drawn * dpi / 72, abs=0.2), name
             shown = {k: recorded * w / width(drawing.path) for k, w in SHOWN_WIDTH.items()}
             assert shown["phone"] >= 8 and shown["laptop"] >= 10, (name, shown)
