@@ -775,6 +775,157 @@ def test_a_grid_is_laid_out_as_torchvision_lays_it_out(shape, count, rows):
     assert np.array_equal(ours["picture"], theirs)
 
 
+def test_drawing_a_figure_starts_no_pytorch():
+    """Every drawing script, and the contract it reads the figure data by, imports
+    without PyTorch: starting it costs a figure job more than drawing its PNG."""
+    import subprocess
+    import sys
+
+    scripts = sorted(path.stem for path in (REPO / "workflow/scripts").glob("plot_*.py"))
+    assert len(scripts) >= 9
+    check = (
+        "import importlib, sys\n"
+        "import aestudy.figures.contract\n"
+        f"for name in {scripts!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=REPO / "workflow/scripts",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]"
+
+
+# What labels each grid figure's rows and columns, as its figure data says.
+GRID_LABELS = {
+    "reconstructions": ("words", "none"),
+    "denoising": ("words", "none"),
+    "interpolation": ("none", "shares"),
+    "samples": ("none", "none"),
+    "manifold": ("values", "values"),
+    "traversal": ("dimensions", "values"),
+    "class_samples": ("classes", "none"),
+}
+
+
+@pytest.mark.parametrize("figure", sorted(GRID_LABELS))
+def test_a_grid_figure_data_says_what_labels_its_rows_and_columns(figure):
+    """Each grid figure's data holds what its labels are made of, one for each row
+    or column it labels, and reads back as it was written."""
+    from aestudy.figures import GRID_FIGURES
+    from aestudy.figures.contract import Grid, key
+
+    assert set(GRID_LABELS) == set(GRID_FIGURES)
+    arrays = computed(figure, DimmingModel(2, (1, 16, 16)), per_class=3)
+    grid = Grid.read(arrays, figure)
+    assert (grid.row_labels, grid.column_labels) == GRID_LABELS[figure]
+    assert np.array_equal(grid.picture, arrays[key(figure, "picture")])
+    labelled_rows = {
+        "values": grid.row_values,
+        "dimensions": grid.dimensions,
+        "classes": arrays["classes"],
+    }.get(grid.row_labels)
+    if labelled_rows is not None:
+        assert len(labelled_rows) == grid.rows
+    if grid.row_labels == "dimensions":
+        assert len(grid.kl) == grid.rows
+    if grid.column_labels != "none":
+        ends = 2 if grid.column_labels == "shares" else 0  # the two images, unlabelled by values
+        assert len(grid.values) + ends == grid.columns
+    # a field the figure has no use for is left out, and reads back as None
+    assert (grid.dimensions is None) == (grid.row_labels != "dimensions")
+    assert (grid.source is None) == (figure != "samples")
+
+
+def test_a_grid_with_labels_no_drawing_knows_is_refused():
+    from aestudy.figures.contract import Grid
+
+    with pytest.raises(ValueError, match="'digits'"):
+        Grid(picture=np.zeros((4, 4), np.uint8), rows=1, columns=1, row_labels="digits")
+
+
+class GreyCodeModel(DimmingModel):
+    """Its code is an image's mean brightness; it decodes a code to a flat image of
+    that brightness: a decoded line between two codes is a line of greys."""
+
+    def code(self, images, labels=None):
+        return images.mean((1, 2, 3)).unsqueeze(1)
+
+    def decode(self, codes, labels=None):
+        return codes.view(-1, 1, 1, 1).expand(-1, *self.image_shape).clone()
+
+
+def test_an_interpolation_decodes_at_the_shares_its_columns_are_labelled_with(tmp_path):
+    """The weights the model decodes at (latent_views) and the shares the figure
+    labels its columns with (figure data) are one: each decoded image lies that
+    share of the way from the first image's grey to the second's."""
+    from aestudy.figures.contract import PAD, Grid, interpolation_weights
+
+    steps = 7  # where the weights in float32 are not those of a float64 line
+    arrays = computed("interpolation", GreyCodeModel(1, (1, 16, 16)), pairs=2, steps=steps)
+    grid = Grid.read(arrays, "interpolation")
+    assert np.array_equal(grid.values, interpolation_weights(steps))
+    cell = 16 + PAD
+    for row in range(grid.rows):
+        means = [
+            float(grid.picture[PAD + row * cell :][:16, PAD + column * cell :][:, :16].mean())
+            for column in range(grid.columns)
+        ]
+        first, last = means[0], means[-1]
+        expected = [first + share * (last - first) for share in grid.values]
+        assert means[1:-1] == pytest.approx(expected, abs=0.6)  # uint8 rounding
+    path = npz(tmp_path / "interpolation.npz", arrays)
+    import plot_image_grid
+
+    drawing = draw(
+        tmp_path / "interpolation.png",
+        plot_image_grid,
+        data_path=path,
+        figure="interpolation",
+        run=RUN,
+        settings=figure_settings("interpolation"),
+        words=figure_words("en", "interpolation"),
+    )
+    shares = [f"{share:.2f}" for share in interpolation_weights(steps)]
+    assert drawn_labels(drawing, "x") == ["first", *shares, "second"]
+
+
+def test_a_traversal_labels_each_row_with_its_dimension_and_kl(english):
+    # the stand-in's KL grows with the dimension: the most used one first
+    assert drawn_labels(english["traversal"], "y") == ["z2 (KL 2.00)", "z1 (KL 1.00)"]
+    limit = figure_settings("traversal")["limit"]
+    values = [float(v) for v in drawn_labels(english["traversal"], "x")]
+    assert values[0] == -limit and values[-1] == limit
+
+
+def test_a_grid_is_labelled_as_its_figure_data_says_whatever_the_figure_is_called(tmp_path):
+    """Rows of classes are labelled with the classes' names under any figure name:
+    what labels a grid travels with its data, not with the figure's name."""
+    import plot_image_grid
+
+    from aestudy.figures.contract import key
+
+    arrays = computed("class_samples", DimmingModel(2, (1, 16, 16)), per_class=2)
+    renamed = {
+        name.replace(key("class_samples", ""), key("samples_per_digit", "")): value
+        for name, value in arrays.items()
+    }
+    drawing = draw(
+        tmp_path / "renamed.png",
+        plot_image_grid,
+        data_path=npz(tmp_path / "renamed.npz", renamed),
+        figure="samples_per_digit",
+        run=RUN,
+        settings=figure_settings("class_samples"),
+        words=figure_words("en", "class_samples"),
+    )
+    assert drawn_labels(drawing, "y") == CIFAR_CLASSES
+    assert grid_shape(drawing.path) == (10, 2)
+
+
 def png_size(path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"

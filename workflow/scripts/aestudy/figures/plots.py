@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from aestudy.figures.grids import PAD  # noqa: E402
+from aestudy.figures.contract import PAD  # noqa: E402
 from aestudy.figures.png import save  # noqa: E402
 from aestudy.figures.typography import FONT_SIZE, LINE, fit, text_width  # noqa: E402
 
@@ -29,6 +29,12 @@ def run_title(words, run, dataset, key="title", **extra):
     """A per-run figure's title from its words: the run named as words["run"] says."""
     named = words["run"].format(dataset=dataset, **run)
     return words[key].format(run=named, **extra)
+
+
+def class_names(classes, words):
+    """The classes' names in the report's language where the words have them."""
+    names = words.get("classes", {})
+    return [names.get(str(name), str(name)) for name in classes]
 
 
 def diverged_notice(path, record, words, dpi):
