@@ -926,6 +926,92 @@ def test_a_grid_is_labelled_as_its_figure_data_says_whatever_the_figure_is_calle
     assert grid_shape(drawing.path) == (10, 2)
 
 
+def diverged_sources(folder, epoch):
+    """A diverged run's figure data, metrics.json and scores, as the jobs write them."""
+    from aestudy.figures.contract import run_arrays
+
+    return dict(
+        data=npz(folder / "figure_data.npz", run_arrays("digits", ["0", "1"], epoch)),
+        metrics=json_file(folder / "metrics.json", dict(status="diverged", diverged_epoch=epoch)),
+        scores=npz(
+            folder / "scores.npz",
+            dict(diverged_epoch=np.int64(epoch), test_anomalous=np.zeros(4, dtype=bool)),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "source", "figure"),
+    [
+        ("plot_image_grid", "data", "samples"),
+        ("plot_latent_space", "data", "latent_space"),
+        ("plot_kl_per_dimension", "metrics", "kl_per_dimension"),
+        ("plot_code_usage", "metrics", "code_usage"),
+        ("plot_anomaly_scores", "scores", "anomaly_scores"),
+    ],
+)
+def test_a_run_that_diverged_is_drawn_as_one_notice_from_each_source(
+    tmp_path, script, source, figure
+):
+    """Whatever a figure is drawn from, a run that diverged gets the one notice
+    that says at which epoch, in red, and nothing else."""
+    import importlib
+
+    from figure_pixels import red_share
+
+    sources = diverged_sources(tmp_path, epoch=7)
+    arguments = dict(run=RUN, settings=figure_settings(figure), words=figure_words("en", figure))
+    if script == "plot_image_grid":
+        arguments["figure"] = figure
+    if source != "data":
+        arguments["dataset"] = "digits"
+    drawing = draw(
+        tmp_path / f"{figure}.png",
+        importlib.import_module(script),
+        **{f"{source}_path": sources[source]},
+        **arguments,
+    )
+    (text,) = drawing.texts
+    said = figure_words("en", figure)["diverged"].format(epoch=7)
+    assert text.artist.get_text().replace("\n", " ") == said
+    assert red_share(drawing.path) > 0.3  # red text, its anti-aliased edges paler
+
+
+def test_the_comparison_leaves_out_a_run_that_diverged(tmp_path):
+    import plot_comparison
+
+    data = synthetic_data()
+    trained = npz(
+        tmp_path / "ae.npz", computed("reconstructions", DimmingModel(2, (1, 16, 16)), data)
+    )
+    diverged = diverged_sources(tmp_path, epoch=3)["data"]
+    drawing = draw(
+        tmp_path / "comparison.png",
+        plot_comparison,
+        data_paths=[diverged, trained],
+        runs=[dict(model="vae", latent_dim=2, seed=0), dict(model="ae", latent_dim=2, seed=0)],
+        dataset="digits",
+        settings=figure_settings("comparison", images=4),
+        words=figure_words("en", "comparison"),
+    )
+    assert drawn_labels(drawing, "y") == ["original", "ae, z = 2"]
+    assert grid_shape(drawing.path) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("record", "epoch"),
+    [
+        (dict(status="diverged", diverged_epoch=5), 5),
+        (dict(status="ok", diverged_epoch=None), None),
+        (dict(status="ok", kl_per_dimension=[0.5]), None),  # a metrics record may omit it
+    ],
+)
+def test_a_record_says_whether_its_run_diverged(record, epoch):
+    from aestudy.figures.contract import record_diverged_epoch
+
+    assert record_diverged_epoch(record) == epoch
+
+
 def png_size(path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
@@ -1051,11 +1137,14 @@ def one_dimensional_study(tmp_path_factory):
     # (what the data holds with t-SNE off), beside it.
     import plot_latent_space
 
+    from aestudy.figures.contract import key
+
     words = yaml.safe_load((workdir / "report/text/en.yaml").read_text(encoding="utf-8"))
     words = words["figure_words"]
     folder = workdir / "results/figures/ae/z1/seed0"
     with np.load(folder / "figure_data.npz") as data:
-        arrays = {key: data[key] for key in data.files if key != "latent_space.tsne"}
+        tsne = key("latent_space", "tsne")
+        arrays = {name: data[name] for name in data.files if name != tsne}
     np.savez(folder / "pca_only.npz", **arrays)
     plot_latent_space.main(
         data_path=folder / "pca_only.npz",

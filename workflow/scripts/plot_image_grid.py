@@ -12,7 +12,7 @@ def main(data_path, output, figure, run, settings, words, log=print):
     data = np.load(data_path)
     epoch = diverged_epoch(data)
     if epoch:  # nothing to show
-        return plots.notice(output, words["diverged"].format(epoch=epoch), settings["dpi"])
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
     grid = Grid.read(data, figure)
     # The title says which grid (the manifold's shape) and where samples come from.
     extra = {} if grid.source is None else {"source": words[grid.source]}

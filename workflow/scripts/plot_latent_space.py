@@ -13,7 +13,7 @@ def main(data_path, output, run, settings, words, log=print):
     data = np.load(data_path)
     epoch = diverged_epoch(data)
     if epoch:  # nothing to show
-        return plots.notice(output, words["diverged"].format(epoch=epoch), settings["dpi"])
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
     space = LatentSpace.read(data, "latent_space")
     axes = [
         words["axis"].format(index=i + 1, share=share) for i, share in enumerate(space.explained)

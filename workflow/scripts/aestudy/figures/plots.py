@@ -37,9 +37,10 @@ def class_names(classes, words):
     return [names.get(str(name), str(name)) for name in classes]
 
 
-def diverged_notice(path, record, words, dpi):
-    """The figure of a run that diverged: it says so instead of showing NaN."""
-    notice(path, words["diverged"].format(epoch=record["diverged_epoch"]), dpi)
+def draw_diverged(path, epoch, words, dpi):
+    """The figure of a run that diverged at `epoch` (contract.diverged_epoch): it says
+    so, in words["diverged"], where the figure would show what the run has not."""
+    notice(path, words["diverged"].format(epoch=epoch), dpi)
 
 
 def subplots(*grid, figsize, **options):
