@@ -662,6 +662,18 @@ def test_each_interpolation_row_starts_and_ends_with_its_two_images(tmp_path):
         assert (between >= -1).all() or (between <= 1).all()
 
 
+def test_the_kl_per_dimension_draws_the_line_above_which_a_dimension_is_active(english):
+    """The dashed line is the threshold the VAE counts active units by, and the
+    legend names it."""
+    from aestudy.kinds.vae import ACTIVE_KL
+
+    drawing = english["kl_per_dimension"]
+    axes = drawing.texts[0].artist.get_figure(root=True).axes[0]
+    (line,) = axes.get_lines()
+    assert list(line.get_ydata()) == [ACTIVE_KL, ACTIVE_KL]
+    assert line.get_label() == figure_words("en", "kl_per_dimension")["threshold"]
+
+
 def test_the_roc_draws_the_negative_elbo_of_the_runs_scored_by_it(english):
     """A solid curve per (model, latent size) by reconstruction error, and a dashed
     one in the same colour by the negative ELBO for the runs that have its AUC; the
