@@ -369,20 +369,20 @@ def test_chinese_words_are_drawn_in_a_cjk_font(chinese):
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from aestudy.figures import plots
+    from aestudy.figures import typography
 
-    if plots.CJK_FONT is None:
-        skip_or_fail(f"no CJK font is installed (apt-get install {plots.CJK_PACKAGE})")
-    cjk = FT2Font(font_manager.findfont(plots.CJK_FONT, fallback_to_default=False))
+    if typography.CJK_FONT is None:
+        skip_or_fail(f"no CJK font is installed (apt-get install {typography.CJK_PACKAGE})")
+    cjk = FT2Font(font_manager.findfont(typography.CJK_FONT, fallback_to_default=False))
     dejavu = FT2Font(font_manager.findfont("DejaVu Sans", fallback_to_default=False))
     chinese_texts = 0
     for name, drawing in chinese.items():
         assert not [w for w in drawing.warnings if "missing from font" in w], name
         for text in drawing.texts:
-            characters = set(plots.CJK_CHARACTER.findall(text.artist.get_text()))
+            characters = set(typography.CJK_CHARACTER.findall(text.artist.get_text()))
             if characters:
                 chinese_texts += 1
-                assert text.artist.get_fontfamily() == ["sans-serif", plots.CJK_FONT], name
+                assert text.artist.get_fontfamily() == ["sans-serif", typography.CJK_FONT], name
                 for character in characters:
                     assert cjk.get_char_index(ord(character)), (name, character)
                     assert not dejavu.get_char_index(ord(character)), (name, character)
@@ -393,11 +393,11 @@ def test_without_a_cjk_font_chinese_figures_are_drawn_and_the_log_says_what_to_i
     tmp_path, monkeypatch
 ):
 
-    from aestudy.figures import plots
+    from aestudy.figures import typography
 
-    monkeypatch.setattr(plots, "CJK_FONT", None)
-    monkeypatch.setattr(plots, "_warned_of_missing_font", False)
-    monkeypatch.setitem(plots.matplotlib.rcParams, "font.family", ["sans-serif"])
+    monkeypatch.setattr(typography, "CJK_FONT", None)
+    monkeypatch.setattr(typography, "_warned_of_missing_font", False)
+    monkeypatch.setitem(typography.matplotlib.rcParams, "font.family", ["sans-serif"])
     logged = []
     handler = logging.Handler()
     handler.emit = lambda record: logged.append(record.getMessage())
@@ -445,6 +445,8 @@ def test_every_figure_is_drawn_at_one_width_with_text_a_phone_can_read(english, 
     from PIL import Image
 
     from aestudy.figures import plots
+    from aestudy.figures.png import MIN_TEXT_KEY
+    from aestudy.figures.typography import FONT_SIZE
 
     for drawings in (english, chinese):
         for name, drawing in drawings.items():
@@ -454,8 +456,8 @@ def test_every_figure_is_drawn_at_one_width_with_text_a_phone_can_read(english, 
             assert figure.get_figwidth() == pytest.approx(plots.WIDTH, abs=0.02), name
             dpi = drawing.texts[0].canvas.width / figure.get_figwidth()
             drawn = min(text.artist.get_fontsize() for text in drawing.texts)
-            assert drawn >= plots.FONT_SIZE, name
-            recorded = float(Image.open(drawing.path).text[plots.MIN_TEXT_KEY])
+            assert drawn >= FONT_SIZE, name
+            recorded = float(Image.open(drawing.path).text[MIN_TEXT_KEY])
             assert recorded == pytest.approx(drawn * dpi / 72, abs=0.2), name
             shown = {k: recorded * w / width(drawing.path) for k, w in SHOWN_WIDTH.items()}
             assert shown["phone"] >= 8 and shown["laptop"] >= 10, (name, shown)
@@ -660,6 +662,18 @@ def test_each_interpolation_row_starts_and_ends_with_its_two_images(tmp_path):
         assert (between >= -1).all() or (between <= 1).all()
 
 
+def test_the_kl_per_dimension_draws_the_line_above_which_a_dimension_is_active(english):
+    """The dashed line is the threshold the VAE counts active units by, and the
+    legend names it."""
+    from aestudy.kinds.vae import ACTIVE_KL
+
+    drawing = english["kl_per_dimension"]
+    axes = drawing.texts[0].artist.get_figure(root=True).axes[0]
+    (line,) = axes.get_lines()
+    assert list(line.get_ydata()) == [ACTIVE_KL, ACTIVE_KL]
+    assert line.get_label() == figure_words("en", "kl_per_dimension")["threshold"]
+
+
 def test_the_roc_draws_the_negative_elbo_of_the_runs_scored_by_it(english):
     """A solid curve per (model, latent size) by reconstruction error, and a dashed
     one in the same colour by the negative ELBO for the runs that have its AUC; the
@@ -771,6 +785,243 @@ def test_a_grid_is_laid_out_as_torchvision_lays_it_out(shape, count, rows):
         theirs = theirs[..., 0]
     assert (ours["rows"], ours["columns"]) == (rows, columns)
     assert np.array_equal(ours["picture"], theirs)
+
+
+def test_drawing_a_figure_starts_no_pytorch():
+    """Every drawing script, and the contract it reads the figure data by, imports
+    without PyTorch: starting it costs a figure job more than drawing its PNG."""
+    import subprocess
+    import sys
+
+    scripts = sorted(path.stem for path in (REPO / "workflow/scripts").glob("plot_*.py"))
+    assert len(scripts) >= 9
+    check = (
+        "import importlib, sys\n"
+        "import aestudy.figures.contract\n"
+        f"for name in {scripts!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=REPO / "workflow/scripts",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]"
+
+
+# What labels each grid figure's rows and columns, as its figure data says.
+GRID_LABELS = {
+    "reconstructions": ("words", "none"),
+    "denoising": ("words", "none"),
+    "interpolation": ("none", "shares"),
+    "samples": ("none", "none"),
+    "manifold": ("values", "values"),
+    "traversal": ("dimensions", "values"),
+    "class_samples": ("classes", "none"),
+}
+
+
+@pytest.mark.parametrize("figure", sorted(GRID_LABELS))
+def test_a_grid_figure_data_says_what_labels_its_rows_and_columns(figure):
+    """Each grid figure's data holds what its labels are made of, one for each row
+    or column it labels, and reads back as it was written."""
+    from aestudy.figures import GRID_FIGURES
+    from aestudy.figures.contract import Grid, key
+
+    assert set(GRID_LABELS) == set(GRID_FIGURES)
+    arrays = computed(figure, DimmingModel(2, (1, 16, 16)), per_class=3)
+    grid = Grid.read(arrays, figure)
+    assert (grid.row_labels, grid.column_labels) == GRID_LABELS[figure]
+    assert np.array_equal(grid.picture, arrays[key(figure, "picture")])
+    labelled_rows = {
+        "values": grid.row_values,
+        "dimensions": grid.dimensions,
+        "classes": arrays["classes"],
+    }.get(grid.row_labels)
+    if labelled_rows is not None:
+        assert len(labelled_rows) == grid.rows
+    if grid.row_labels == "dimensions":
+        assert len(grid.kl) == grid.rows
+    if grid.column_labels != "none":
+        ends = 2 if grid.column_labels == "shares" else 0  # the two images, unlabelled by values
+        assert len(grid.values) + ends == grid.columns
+    # a field the figure has no use for is left out, and reads back as None
+    assert (grid.dimensions is None) == (grid.row_labels != "dimensions")
+    assert (grid.source is None) == (figure != "samples")
+
+
+def test_a_grid_with_labels_no_drawing_knows_is_refused():
+    from aestudy.figures.contract import Grid
+
+    with pytest.raises(ValueError, match="'digits'"):
+        Grid(picture=np.zeros((4, 4), np.uint8), rows=1, columns=1, row_labels="digits")
+
+
+class GreyCodeModel(DimmingModel):
+    """Its code is an image's mean brightness; it decodes a code to a flat image of
+    that brightness: a decoded line between two codes is a line of greys."""
+
+    def code(self, images, labels=None):
+        return images.mean((1, 2, 3)).unsqueeze(1)
+
+    def decode(self, codes, labels=None):
+        return codes.view(-1, 1, 1, 1).expand(-1, *self.image_shape).clone()
+
+
+def test_an_interpolation_decodes_at_the_shares_its_columns_are_labelled_with(tmp_path):
+    """The weights the model decodes at (latent_views) and the shares the figure
+    labels its columns with (figure data) are one: each decoded image lies that
+    share of the way from the first image's grey to the second's."""
+    from aestudy.figures.contract import PAD, Grid, interpolation_weights
+
+    steps = 7  # where the weights in float32 are not those of a float64 line
+    arrays = computed("interpolation", GreyCodeModel(1, (1, 16, 16)), pairs=2, steps=steps)
+    grid = Grid.read(arrays, "interpolation")
+    assert np.array_equal(grid.values, interpolation_weights(steps))
+    cell = 16 + PAD
+    for row in range(grid.rows):
+        means = [
+            float(grid.picture[PAD + row * cell :][:16, PAD + column * cell :][:, :16].mean())
+            for column in range(grid.columns)
+        ]
+        first, last = means[0], means[-1]
+        expected = [first + share * (last - first) for share in grid.values]
+        assert means[1:-1] == pytest.approx(expected, abs=0.6)  # uint8 rounding
+    path = npz(tmp_path / "interpolation.npz", arrays)
+    import plot_image_grid
+
+    drawing = draw(
+        tmp_path / "interpolation.png",
+        plot_image_grid,
+        data_path=path,
+        figure="interpolation",
+        run=RUN,
+        settings=figure_settings("interpolation"),
+        words=figure_words("en", "interpolation"),
+    )
+    shares = [f"{share:.2f}" for share in interpolation_weights(steps)]
+    assert drawn_labels(drawing, "x") == ["first", *shares, "second"]
+
+
+def test_a_traversal_labels_each_row_with_its_dimension_and_kl(english):
+    # the stand-in's KL grows with the dimension: the most used one first
+    assert drawn_labels(english["traversal"], "y") == ["z2 (KL 2.00)", "z1 (KL 1.00)"]
+    limit = figure_settings("traversal")["limit"]
+    values = [float(v) for v in drawn_labels(english["traversal"], "x")]
+    assert values[0] == -limit and values[-1] == limit
+
+
+def test_a_grid_is_labelled_as_its_figure_data_says_whatever_the_figure_is_called(tmp_path):
+    """Rows of classes are labelled with the classes' names under any figure name:
+    what labels a grid travels with its data, not with the figure's name."""
+    import plot_image_grid
+
+    from aestudy.figures.contract import key
+
+    arrays = computed("class_samples", DimmingModel(2, (1, 16, 16)), per_class=2)
+    renamed = {
+        name.replace(key("class_samples", ""), key("samples_per_digit", "")): value
+        for name, value in arrays.items()
+    }
+    drawing = draw(
+        tmp_path / "renamed.png",
+        plot_image_grid,
+        data_path=npz(tmp_path / "renamed.npz", renamed),
+        figure="samples_per_digit",
+        run=RUN,
+        settings=figure_settings("class_samples"),
+        words=figure_words("en", "class_samples"),
+    )
+    assert drawn_labels(drawing, "y") == CIFAR_CLASSES
+    assert grid_shape(drawing.path) == (10, 2)
+
+
+def diverged_sources(folder, epoch):
+    """A diverged run's figure data, metrics.json and scores, as the jobs write them."""
+    from aestudy.figures.contract import run_arrays
+
+    return dict(
+        data=npz(folder / "figure_data.npz", run_arrays("digits", ["0", "1"], epoch)),
+        metrics=json_file(folder / "metrics.json", dict(status="diverged", diverged_epoch=epoch)),
+        scores=npz(
+            folder / "scores.npz",
+            dict(diverged_epoch=np.int64(epoch), test_anomalous=np.zeros(4, dtype=bool)),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "source", "figure"),
+    [
+        ("plot_image_grid", "data", "samples"),
+        ("plot_latent_space", "data", "latent_space"),
+        ("plot_kl_per_dimension", "metrics", "kl_per_dimension"),
+        ("plot_code_usage", "metrics", "code_usage"),
+        ("plot_anomaly_scores", "scores", "anomaly_scores"),
+    ],
+)
+def test_a_run_that_diverged_is_drawn_as_one_notice_from_each_source(
+    tmp_path, script, source, figure
+):
+    """Whatever a figure is drawn from, a run that diverged gets the one notice
+    that says at which epoch, in red, and nothing else."""
+    import importlib
+
+    from figure_pixels import red_share
+
+    sources = diverged_sources(tmp_path, epoch=7)
+    arguments = dict(run=RUN, settings=figure_settings(figure), words=figure_words("en", figure))
+    if script == "plot_image_grid":
+        arguments["figure"] = figure
+    if source != "data":
+        arguments["dataset"] = "digits"
+    drawing = draw(
+        tmp_path / f"{figure}.png",
+        importlib.import_module(script),
+        **{f"{source}_path": sources[source]},
+        **arguments,
+    )
+    (text,) = drawing.texts
+    said = figure_words("en", figure)["diverged"].format(epoch=7)
+    assert text.artist.get_text().replace("\n", " ") == said
+    assert red_share(drawing.path) > 0.3  # red text, its anti-aliased edges paler
+
+
+def test_the_comparison_leaves_out_a_run_that_diverged(tmp_path):
+    import plot_comparison
+
+    data = synthetic_data()
+    trained = npz(
+        tmp_path / "ae.npz", computed("reconstructions", DimmingModel(2, (1, 16, 16)), data)
+    )
+    diverged = diverged_sources(tmp_path, epoch=3)["data"]
+    drawing = draw(
+        tmp_path / "comparison.png",
+        plot_comparison,
+        data_paths=[diverged, trained],
+        runs=[dict(model="vae", latent_dim=2, seed=0), dict(model="ae", latent_dim=2, seed=0)],
+        dataset="digits",
+        settings=figure_settings("comparison", images=4),
+        words=figure_words("en", "comparison"),
+    )
+    assert drawn_labels(drawing, "y") == ["original", "ae, z = 2"]
+    assert grid_shape(drawing.path) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("record", "epoch"),
+    [
+        (dict(status="diverged", diverged_epoch=5), 5),
+        (dict(status="ok", diverged_epoch=None), None),
+        (dict(status="ok", kl_per_dimension=[0.5]), None),  # a metrics record may omit it
+    ],
+)
+def test_a_record_says_whether_its_run_diverged(record, epoch):
+    from aestudy.figures.contract import record_diverged_epoch
+
+    assert record_diverged_epoch(record) == epoch
 
 
 def png_size(path):
@@ -898,11 +1149,14 @@ def one_dimensional_study(tmp_path_factory):
     # (what the data holds with t-SNE off), beside it.
     import plot_latent_space
 
+    from aestudy.figures.contract import key
+
     words = yaml.safe_load((workdir / "report/text/en.yaml").read_text(encoding="utf-8"))
     words = words["figure_words"]
     folder = workdir / "results/figures/ae/z1/seed0"
     with np.load(folder / "figure_data.npz") as data:
-        arrays = {key: data[key] for key in data.files if key != "latent_space.tsne"}
+        tsne = key("latent_space", "tsne")
+        arrays = {name: data[name] for name in data.files if name != tsne}
     np.savez(folder / "pca_only.npz", **arrays)
     plot_latent_space.main(
         data_path=folder / "pca_only.npz",

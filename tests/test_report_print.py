@@ -71,7 +71,7 @@ def figure_text_sizes(html_path, width, figures):
     image's border) / natural width."""
     from PIL import Image
 
-    from aestudy.figures.plots import MIN_TEXT_KEY
+    from aestudy.figures.png import MIN_TEXT_KEY
     from aestudy.report.html import data_uri
 
     by_source = {data_uri(path): path for path in figures}

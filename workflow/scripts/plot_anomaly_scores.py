@@ -6,13 +6,14 @@ import numpy as np
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import diverged_epoch
 
 
 def main(scores_path, output, run, dataset, settings, words, log=print):
     scores = np.load(scores_path)
-    if scores["diverged_epoch"]:  # a run that diverged: no scores to show
-        epoch = int(scores["diverged_epoch"])
-        return plots.notice(output, words["diverged"].format(epoch=epoch), settings["dpi"])
+    epoch = diverged_epoch(scores)
+    if epoch:  # no scores to show
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
     panels = [
         dict(
             name=words["scores"][name],

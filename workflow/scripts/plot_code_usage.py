@@ -6,14 +6,14 @@ from pathlib import Path
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import record_diverged_epoch
 
 
 def main(metrics_path, output, run, dataset, settings, words, log=print):
     metrics = json.loads(Path(metrics_path).read_text())
-    if metrics["status"] == "diverged":
-        return plots.notice(
-            output, words["diverged"].format(epoch=metrics["diverged_epoch"]), settings["dpi"]
-        )
+    epoch = record_diverged_epoch(metrics)
+    if epoch:
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
     usage = metrics["code_usage"]
     total = sum(usage)
     plots.bars(

@@ -7,6 +7,7 @@ import numpy as np
 from aestudy import StudyError
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import Reconstructions, diverged_epoch
 from aestudy.figures.grids import compose
 
 
@@ -16,18 +17,19 @@ def main(data_paths, runs, output, dataset, settings, words, log=print):
     originals, indices, rows, labels = None, None, [], []
     for run, path in zip(runs, data_paths, strict=True):
         data = np.load(path)
-        if "reconstructions.originals" not in data:  # a run that diverged
+        if diverged_epoch(data):
             log(f"{run['model']}: diverged, left out")
             continue
+        reconstructions = Reconstructions.read(data, "reconstructions")
         if indices is None:
-            indices = data["reconstructions.indices"][shown]
-            originals = data["reconstructions.originals"][shown]
-        elif not np.array_equal(data["reconstructions.indices"][shown], indices):
+            indices = reconstructions.indices[shown]
+            originals = reconstructions.originals[shown]
+        elif not np.array_equal(reconstructions.indices[shown], indices):
             raise StudyError(
                 f"{path} shows other test images than the other runs on {dataset}; expected "
                 "the same choice (figures.selection_seed, figures.reconstructions.count)."
             )
-        rows.append(data["reconstructions.reconstructed"][shown])
+        rows.append(reconstructions.reconstructed[shown])
         labels.append(words["row"].format(**run))
     title = words["title"].format(dataset=dataset)
     if not rows:

@@ -5,61 +5,59 @@ import numpy as np
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import CLASSES, DATASET, Grid, Labels, diverged_epoch
 
 
 def main(data_path, output, figure, run, settings, words, log=print):
     data = np.load(data_path)
-    if f"{figure}.picture" not in data:  # a run that diverged: nothing to show
-        return plots.notice(
-            output, words["diverged"].format(epoch=int(data["diverged_epoch"])), settings["dpi"]
-        )
-    rows, columns = int(data[f"{figure}.rows"]), int(data[f"{figure}.columns"])
+    epoch = diverged_epoch(data)
+    if epoch:  # nothing to show
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
+    grid = Grid.read(data, figure)
     # The title says which grid (the manifold's shape) and where samples come from.
-    key = str(data[f"{figure}.shape"]) if f"{figure}.shape" in data else "title"
-    extra = {}
-    if f"{figure}.prior" in data:
-        extra["source"] = words["prior" if bool(data[f"{figure}.prior"]) else "fitted"]
-    row_labels, column_labels = labels(data, figure, rows, words)
+    extra = {} if grid.source is None else {"source": words[grid.source]}
     plots.image_grid(
-        data[f"{figure}.picture"],
-        rows,
-        columns,
+        grid.picture,
+        grid.rows,
+        grid.columns,
         output,
-        title=plots.run_title(words, run, str(data["dataset"]), key=key, **extra),
-        row_labels=row_labels,
-        column_labels=column_labels,
-        axis_labels=words.get("axes", {}).get(key),
+        title=plots.run_title(words, run, str(data[DATASET]), key=grid.title, **extra),
+        row_labels=row_labels(grid, data[CLASSES], words),
+        column_labels=column_labels(grid, words),
+        axis_labels=words.get("axes", {}).get(grid.title),
         dpi=settings["dpi"],
     )
-    log(f"{figure}: {rows} x {columns} images -> {output}")
+    log(f"{figure}: {grid.rows} x {grid.columns} images -> {output}")
 
 
-def labels(data, figure, rows, words):
-    """(row labels, column labels) of a grid: a traversal's rows are latent
-    dimensions (with their KL), class samples' rows classes, a decoded grid's
-    rows and columns code values, an interpolation's columns the share of the
-    way from the first image's code to the second's; other grids name their rows
-    in their words, once for each block of columns."""
-    row_labels = words.get("rows")
-    if f"{figure}.dimensions" in data:
-        row_labels = [
-            words["row"].format(dimension=int(d) + 1, kl=float(k))
-            for d, k in zip(data[f"{figure}.dimensions"], data[f"{figure}.kl"], strict=True)
-        ]
-    elif figure == "class_samples":
-        names = words.get("classes", {})  # the report's language's, where the words have them
-        row_labels = [names.get(str(name), str(name)) for name in data["classes"]]
-    elif f"{figure}.row_values" in data:
-        row_labels = value_labels(data[f"{figure}.row_values"])
-    elif row_labels:
-        row_labels = row_labels * (rows // len(row_labels))
-    column_labels = None
-    if f"{figure}.ends" in data:  # the two images at the ends, and the way between them
-        shares = (f"{v:.2f}" for v in data[f"{figure}.values"])
-        column_labels = [words["start"], *shares, words["end"]]
-    elif f"{figure}.values" in data:
-        column_labels = value_labels(data[f"{figure}.values"])
-    return row_labels, column_labels
+def row_labels(grid, classes, words):
+    """The labels of a grid's rows, as its figure data says: words of the figure's
+    own, once for each block of rows; code values; latent dimensions with their
+    KL; the run's classes."""
+    match grid.row_labels:
+        case Labels.WORDS:
+            return words["rows"] * (grid.rows // len(words["rows"]))
+        case Labels.VALUES:
+            return value_labels(grid.row_values)
+        case Labels.DIMENSIONS:
+            return [
+                words["row"].format(dimension=int(d) + 1, kl=float(k))
+                for d, k in zip(grid.dimensions, grid.kl, strict=True)
+            ]
+        case Labels.CLASSES:
+            return plots.class_names(classes, words)
+    return None
+
+
+def column_labels(grid, words):
+    """The labels of a grid's columns, as its figure data says: code values, or the
+    two images at the ends and the share of the way between them."""
+    match grid.column_labels:
+        case Labels.VALUES:
+            return value_labels(grid.values)
+        case Labels.SHARES:
+            return [words["start"], *(f"{v:.2f}" for v in grid.values), words["end"]]
+    return None
 
 
 def value_labels(values):

@@ -1,26 +1,27 @@
 """VAE family: the KL of each latent dimension against the prior, mean over the
-test set, and how many dimensions are active (above 0.01 nats)."""
+test set, and how many dimensions are active (above ACTIVE_KL nats, the line drawn)."""
 
 import json
 from pathlib import Path
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import record_diverged_epoch
+from aestudy.kinds.vae import ACTIVE_KL
 
 
 def main(metrics_path, output, run, dataset, settings, words, log=print):
     metrics = json.loads(Path(metrics_path).read_text())
-    if metrics["status"] == "diverged":
-        return plots.notice(
-            output, words["diverged"].format(epoch=metrics["diverged_epoch"]), settings["dpi"]
-        )
+    epoch = record_diverged_epoch(metrics)
+    if epoch:
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
     kl = metrics["kl_per_dimension"]
     plots.bars(
         kl,
         output,
         xlabel=words["xlabel"],
         ylabel=words["ylabel"],
-        threshold=0.01,
+        threshold=ACTIVE_KL,
         threshold_label=words["threshold"],
         title=plots.run_title(
             words, run, dataset, active=int(metrics["active_units"]), total=len(kl)

@@ -2,9 +2,10 @@
 where the kind has them) against latent_dim, mean ± std over the seeds that
 finished, with the PCA baseline as a line."""
 
+from aestudy.atomic_files import read_json
 from aestudy.entry import run_job
 from aestudy.figures import plots
-from aestudy.report.tables import read_json, read_pca, records, run_table, summarize
+from aestudy.report.tables import read_pca, records, run_table, summarize
 
 
 def main(metrics_paths, pca_paths, output, model_name, settings, words, log=print):

@@ -6,46 +6,45 @@ import numpy as np
 
 from aestudy.entry import run_job
 from aestudy.figures import plots
+from aestudy.figures.contract import CLASSES, DATASET, LatentSpace, diverged_epoch
 
 
 def main(data_path, output, run, settings, words, log=print):
     data = np.load(data_path)
-    if "latent_space.codes" not in data:  # a run that diverged: nothing to show
-        return plots.notice(
-            output, words["diverged"].format(epoch=int(data["diverged_epoch"])), settings["dpi"]
-        )
-    codes, labels = data["latent_space.codes"], data["latent_space.labels"]
-    points, explained = data["latent_space.pca"], data["latent_space.explained"]
-    axes = [words["axis"].format(index=i + 1, share=share) for i, share in enumerate(explained)]
+    epoch = diverged_epoch(data)
+    if epoch:  # nothing to show
+        return plots.draw_diverged(output, epoch, words, settings["dpi"])
+    space = LatentSpace.read(data, "latent_space")
+    axes = [
+        words["axis"].format(index=i + 1, share=share) for i, share in enumerate(space.explained)
+    ]
     panels = [
         dict(
-            points=points,
-            labels=labels,
+            points=space.pca,
+            labels=space.labels,
             axis_labels=axes,
-            subtitle=words["pca"].format(dim=codes.shape[1]),
+            subtitle=words["pca"].format(dim=space.codes.shape[1]),
         )
     ]
-    if "latent_space.tsne" in data:
-        tsne = data["latent_space.tsne"]
-        count = len(tsne)
+    if space.tsne is not None:
+        count = len(space.tsne)
         panels.append(
             dict(
-                points=tsne,
-                labels=labels[:count],
+                points=space.tsne,
+                labels=space.labels[:count],
                 subtitle=words["tsne"],
                 axis_labels=words["tsne_axes"],
             )
         )
         log(f"t-SNE of {count} codes")
-    names = words.get("classes", {})  # the report's language's, where the words have them
     plots.latent_scatter(
         panels,
-        [names.get(str(name), str(name)) for name in data["classes"]],
+        plots.class_names(data[CLASSES], words),
         output,
-        title=plots.run_title(words, run, str(data["dataset"])),
+        title=plots.run_title(words, run, str(data[DATASET])),
         dpi=settings["dpi"],
     )
-    log(f"{len(codes)} codes projected -> {output}")
+    log(f"{len(space.codes)} codes projected -> {output}")
 
 
 if "snakemake" in globals():

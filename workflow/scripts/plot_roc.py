@@ -6,9 +6,9 @@ its AUC in the legend, as mean ± std over seeds where there are several."""
 import numpy as np
 from sklearn.metrics import roc_curve
 
+from aestudy.atomic_files import read_json
 from aestudy.entry import run_job
 from aestudy.figures import plots
-from aestudy.report.tables import read_json
 
 
 def main(scores_paths, metrics_paths, runs, output, dataset, settings, words, log=print):

@@ -3,21 +3,30 @@ saved in one .npz (`figure_data`), so that each figure job draws it with numpy
 and matplotlib alone: starting PyTorch costs more than drawing a small PNG.
 
 Each figure kind drawn from the model has a function here that returns its
-arrays; image grids are composed here and saved as the picture to show, with the
-rows and columns it holds. The latent space's 2-D views (PCA, t-SNE) are computed
-here too, so that its figure job starts no scikit-learn.
+record of the figure-data contract (contract.py); image grids are composed here
+and saved as the picture to show, with what labels its rows and columns. The
+latent space's 2-D views (PCA, t-SNE) are computed here too, so that its figure
+job starts no scikit-learn.
 """
 
 import math
 
-import numpy as np
 import torch
-from torch.distributions import Normal
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
+from aestudy.figures.contract import (
+    Grid,
+    Labels,
+    LatentSpace,
+    Reconstructions,
+    interpolation_weights,
+    record_diverged_epoch,
+    run_arrays,
+)
 from aestudy.figures.grids import compose
 from aestudy.figures.latent_views import (
+    TRAVERSAL_LIMIT,
     class_samples,
     code_distribution,
     encode_all,
@@ -25,14 +34,16 @@ from aestudy.figures.latent_views import (
     has_prior,
     interpolate,
     manifold,
+    normal_quantiles,
     reconstruct,
     sample,
     traversal,
+    traversal_values,
     traverse_dimensions,
 )
 from aestudy.figures.projections import pca_2d, tsne_2d
 
-COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> arrays
+COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> its record
 # (data["test_labels"] holds the test images' classes, which conditional models read)
 
 
@@ -52,8 +63,8 @@ def pixels(images):
 
 
 def grid(images, rows):
-    """Images [N, C, H, W] in [0, 1] as one picture (grids.compose): {picture (uint8
-    [H, W] or [H, W, 3]), rows, columns}."""
+    """Images [N, C, H, W] in [0, 1] as one picture (grids.compose): a Grid's
+    picture (uint8 [H, W] or [H, W, 3]), rows and columns."""
     return compose(pixels(images), rows)
 
 
@@ -96,9 +107,9 @@ def reconstructions(model, data, images, settings):
     count = settings["count"] if images.shape[1] == 1 else settings["count_color"]
     chosen = fixed_selection(count, len(images), settings["selection_seed"])
     recon = reconstruct(model, images[chosen], data["test_labels"][chosen])
-    # the images themselves too, for the figure that sets the dataset's models side by side
-    return dict(
-        blocks([images[chosen], recon]),
+    return Reconstructions(
+        **blocks([images[chosen], recon]),
+        row_labels=Labels.WORDS,
         indices=chosen.numpy(),
         originals=pixels(images[chosen]),
         reconstructed=pixels(recon),
@@ -114,11 +125,13 @@ def latent_space(model, data, images, settings):
     labels = data["test_labels"][chosen]
     codes = encode_all(model, images[chosen], labels).numpy()
     points, explained = pca_2d(codes)
-    arrays = dict(codes=codes, labels=labels.numpy(), pca=points, explained=explained)
+    tsne = None
     if settings["tsne"]:
         count = min(settings["tsne_points"], len(codes))
-        arrays["tsne"] = tsne_2d(codes[:count], seed=settings["selection_seed"])
-    return arrays
+        tsne = tsne_2d(codes[:count], seed=settings["selection_seed"])
+    return LatentSpace(
+        codes=codes, labels=labels.numpy(), pca=points, explained=explained, tsne=tsne
+    )
 
 
 @computes("interpolation")
@@ -136,10 +149,10 @@ def interpolation(model, data, images, settings):
         )
         for i in range(0, len(ends) - 1, 2)
     ]
-    return dict(
-        grid(torch.cat(rows), rows=len(rows)),
-        values=torch.linspace(0, 1, settings["steps"]).numpy(),
-        ends=np.bool_(True),
+    return Grid(
+        **grid(torch.cat(rows), rows=len(rows)),
+        column_labels=Labels.SHARES,
+        values=interpolation_weights(settings["steps"]),
     )
 
 
@@ -148,7 +161,7 @@ def samples(model, data, images, settings):
     mean, covariance = code_distribution(model, to_float(data["train_images"]))
     rows, columns = sample_grid(settings["count"])
     drawn = sample(model, mean, covariance, rows * columns, settings["seed"])
-    return dict(grid(drawn, rows=rows), prior=np.bool_(has_prior(model)))
+    return Grid(**grid(drawn, rows=rows), source="prior" if has_prior(model) else "fitted")
 
 
 @computes("manifold")
@@ -158,18 +171,21 @@ def decoded_manifold(model, data, images, settings):
     std = covariance.diagonal().sqrt()  # the labels: code values, not standard scores
     if len(mean) == 2:
         steps = settings["grid"]
-        quantiles = Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, steps))
-        return dict(
-            grid(manifold(model, mean, covariance, steps), rows=steps),
-            shape="grid",
+        quantiles = normal_quantiles(steps)
+        return Grid(
+            **grid(manifold(model, mean, covariance, steps), rows=steps),
+            title="grid",
+            row_labels=Labels.VALUES,
+            column_labels=Labels.VALUES,
             values=(quantiles * std[0] + mean[0]).numpy(),  # z1, left to right
             row_values=(quantiles.flip(0) * std[1] + mean[1]).numpy(),  # z2, top to bottom
         )
     steps = settings["traversal_steps"]
-    values = torch.linspace(-3.0, 3.0, steps) * std[0] + mean[0]
-    return dict(
-        grid(traversal(model, mean, covariance, steps), rows=1),
-        shape="traversal",
+    values = traversal_values(steps, TRAVERSAL_LIMIT) * std[0] + mean[0]
+    return Grid(
+        **grid(traversal(model, mean, covariance, steps), rows=1),
+        title="traversal",
+        column_labels=Labels.VALUES,
         values=values.numpy(),
     )
 
@@ -178,7 +194,9 @@ def decoded_manifold(model, data, images, settings):
 def denoising(model, data, images, settings):
     chosen = fixed_selection(settings["count"], len(images), settings["selection_seed"])
     noisy = fixed_corruption(images, settings["noise"])[chosen]
-    return blocks([noisy, reconstruct(model, noisy), images[chosen]])
+    return Grid(
+        **blocks([noisy, reconstruct(model, noisy), images[chosen]]), row_labels=Labels.WORDS
+    )
 
 
 @computes("traversal")
@@ -198,11 +216,13 @@ def latent_traversal(model, data, images, settings):
         settings["steps"],
         settings["limit"],
     )
-    return dict(
-        grid(decoded, rows=len(dimensions)),
+    return Grid(
+        **grid(decoded, rows=len(dimensions)),
+        row_labels=Labels.DIMENSIONS,
+        column_labels=Labels.VALUES,
         dimensions=dimensions.numpy(),
         kl=kl[dimensions].numpy(),
-        values=torch.linspace(-settings["limit"], settings["limit"], settings["steps"]).numpy(),
+        values=traversal_values(settings["steps"], settings["limit"]).numpy(),
     )
 
 
@@ -211,22 +231,18 @@ def samples_per_class(model, data, images, settings):
     """A conditional model's prior samples, one row per class."""
     classes = len(data["classes"])
     drawn = class_samples(model, classes, settings["per_class"], model.latent_dim, settings["seed"])
-    return grid(drawn, rows=classes)
+    return Grid(**grid(drawn, rows=classes), row_labels=Labels.CLASSES)
 
 
 @torch.no_grad()
 def compute_figure_data(model, data, record, figures, settings):
-    """{f"{figure}.{key}": array} for every figure kind in `figures`, and the run's
-    own facts (dataset, classes, diverged epoch); nothing to show for a diverged run."""
-    arrays = dict(
-        dataset=np.str_(data["name"]),
-        classes=np.array(data["classes"]),
-        diverged_epoch=np.int64(record["diverged_epoch"] or 0),
-    )
-    if record["status"] == "diverged":
+    """{npz key: array} of the records of every figure kind in `figures`, and the
+    run's own facts (contract.run_arrays); nothing to show for a diverged run."""
+    diverged = record_diverged_epoch(record)
+    arrays = run_arrays(data["name"], data["classes"], diverged)
+    if diverged:
         return arrays
     images = to_float(data["test_images"])
     for figure in figures:
-        for key, value in COMPUTE[figure](model, data, images, settings[figure]).items():
-            arrays[f"{figure}.{key}"] = np.asarray(value)
+        arrays.update(COMPUTE[figure](model, data, images, settings[figure]).arrays(figure))
     return arrays

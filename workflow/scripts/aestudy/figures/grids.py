@@ -4,7 +4,7 @@ by figure jobs from the images a run's figure data holds."""
 
 import numpy as np
 
-PAD = 2  # pixels of white around each image of a grid
+from aestudy.figures.contract import PAD
 
 
 def compose(images, rows):

@@ -6,6 +6,11 @@ A model's `code(x)` is its deterministic code (the VAE's posterior mean)."""
 import torch
 from torch.distributions import Normal
 
+from aestudy.figures.contract import interpolation_weights
+
+# A 1-D code is traversed from -TRAVERSAL_LIMIT to +TRAVERSAL_LIMIT standard deviations.
+TRAVERSAL_LIMIT = 3.0
+
 
 def fixed_selection(count, total, seed=0):
     """The same `count` test indices for every run on a dataset, for image-by-image comparison."""
@@ -40,7 +45,7 @@ def interpolate(model, start, end, steps, labels=None):
     A conditional model encodes each with its label and decodes with the first's."""
     model.eval()
     codes = model.code(torch.stack([start, end]), labels)
-    weights = torch.linspace(0, 1, steps).unsqueeze(1)
+    weights = torch.from_numpy(interpolation_weights(steps)).unsqueeze(1)
     decoded_with = None if labels is None else labels[:1].expand(steps)
     return model.decode((1 - weights) * codes[0] + weights * codes[1], decoded_with)
 
@@ -70,12 +75,22 @@ def sample(model, mean, covariance, count, seed=0):
     return model.decode(mean + eps @ chol.T)
 
 
+def normal_quantiles(steps):
+    """`steps` quantiles of the standard normal, 5 % to 95 %: a decoded grid's axes."""
+    return Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, steps))
+
+
+def traversal_values(steps, limit):
+    """`steps` values from -limit to +limit, a traversal's."""
+    return torch.linspace(-limit, limit, steps)
+
+
 @torch.no_grad()
 def manifold(model, mean, covariance, grid):
     """Decode a grid x grid lattice of normal quantiles (5 % to 95 %) of a 2-D code
     distribution, per axis: [grid * grid, C, H, W], first row at the top."""
     model.eval()
-    quantiles = Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, grid))
+    quantiles = normal_quantiles(grid)
     std = covariance.diagonal().sqrt()
     ys, xs = torch.meshgrid(quantiles.flip(0), quantiles, indexing="ij")
     z = torch.stack([xs.flatten(), ys.flatten()], 1) * std + mean
@@ -83,10 +98,10 @@ def manifold(model, mean, covariance, grid):
 
 
 @torch.no_grad()
-def traversal(model, mean, covariance, steps, limit=3.0):
+def traversal(model, mean, covariance, steps, limit=TRAVERSAL_LIMIT):
     """Decode a 1-D code from -limit to +limit standard deviations: [steps, C, H, W]."""
     model.eval()
-    t = torch.linspace(-limit, limit, steps).unsqueeze(1)
+    t = traversal_values(steps, limit).unsqueeze(1)
     return model.decode(mean + t * covariance.diagonal().sqrt())
 
 
@@ -96,7 +111,7 @@ def traverse_dimensions(model, image, label, dimensions, steps, limit):
     dimension set to values from -limit to +limit: [len(dimensions) * steps, C, H, W]."""
     model.eval()
     code = model.code(image.unsqueeze(0), label)[0]
-    values = torch.linspace(-limit, limit, steps)
+    values = traversal_values(steps, limit)
     codes = code.repeat(len(dimensions) * steps, 1)
     for row, dimension in enumerate(dimensions):
         codes[row * steps : (row + 1) * steps, dimension] = values

@@ -7,87 +7,22 @@ width (a column of a gallery): one scale, one text size. A phone's column (390 p
 window) is 366 CSS px, so 9-point text on a 5-inch figure shows 9 x 366 / (72 x 5)
 = 9.2 px high; at a 1280 px window (two 488 px columns), 12.2 px."""
 
-import contextlib
-import io
-import logging
 import math
-import re
-import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
-from PIL import Image  # noqa: E402
-from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
-from aestudy.atomic_files import atomic_path  # noqa: E402
-from aestudy.figures.grids import PAD  # noqa: E402
+from aestudy.figures.contract import PAD  # noqa: E402
+from aestudy.figures.png import save  # noqa: E402
+from aestudy.figures.typography import FONT_SIZE, LINE, fit, text_width  # noqa: E402
 
 WIDTH = 5.0  # inches, every figure
-FONT_SIZE = 9  # points, the smallest text; titles are a point larger
 MAX_PICTURE_HEIGHT = 6.5  # inches, the picture of an image grid
 MAX_DPI_DROP = 1.25  # an image grid's dpi may be this many times lower than the config's
-LINE = 1.3 / 72  # inches a line of text takes, per point of its size
-
-# The PNG's text chunk that holds the height in pixels of its smallest text (its
-# font size in pixels): the report's tests read how large a browser shows it.
-MIN_TEXT_KEY = "min_text_px"
-# Fewer shades than a PNG can hold, for smaller files: a plot's lines and text need
-# few colours, and a grid of grey images in 32 greys looks as it does in 256.
-PLOT_COLOURS = 64
-GREY_LEVELS = 32
-
-# Chinese words need a CJK font; Debian's fonts-noto-cjk has the first ones.
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei")
-CJK_PACKAGE = "fonts-noto-cjk"
-# Ideographs, CJK punctuation and full-width forms: characters DejaVu Sans lacks.
-CJK_CHARACTER = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
-# A line of a title does not end with an opening bracket or quote, nor start with
-# a closing one or a punctuation mark (ASCII or full-width).
-OPENING = set("([{\uff08\u300a\u300c\u300e\u3010\u3014\u201c\u2018")
-CLOSING = set(
-    ")]},.:;!?\uff09\uff0c\u3002\uff1a\uff1b\uff01\uff1f\u3001\u300b\u300d\u300f\u3011\u3015\u201d\u2019"
-)
-
-
-def find_cjk_font():
-    """The first of CJK_FONTS matplotlib can draw with, or None. matplotlib's font
-    list is cached, and may be older than the font's installation: then the font
-    files the system has and the list lacks are added (for this process only)."""
-
-    def listed():
-        names = {font.name for font in font_manager.fontManager.ttflist}
-        return next((name for name in CJK_FONTS if name in names), None)
-
-    if listed() is None:
-        known = {font.fname for font in font_manager.fontManager.ttflist}
-        for path in font_manager.findSystemFonts():
-            if path not in known:
-                with contextlib.suppress(Exception):  # a file FreeType cannot read
-                    font_manager.fontManager.addfont(path)
-    return listed()
-
-
-CJK_FONT = find_cjk_font()
-# Latin text is drawn in DejaVu Sans; matplotlib takes each glyph DejaVu Sans lacks
-# (the Chinese ones) from the next family in this list.
-matplotlib.rcParams.update(
-    {
-        "font.size": FONT_SIZE,
-        "axes.titlesize": FONT_SIZE + 1,
-        "figure.titlesize": FONT_SIZE + 1,
-        "legend.fontsize": FONT_SIZE,
-        "figure.constrained_layout.use": True,
-        "font.family": ["sans-serif", *([CJK_FONT] if CJK_FONT else [])],
-    }
-)
-_warned_of_missing_font = False
 
 
 def run_title(words, run, dataset, key="title", **extra):
@@ -96,9 +31,16 @@ def run_title(words, run, dataset, key="title", **extra):
     return words[key].format(run=named, **extra)
 
 
-def diverged_notice(path, record, words, dpi):
-    """The figure of a run that diverged: it says so instead of showing NaN."""
-    notice(path, words["diverged"].format(epoch=record["diverged_epoch"]), dpi)
+def class_names(classes, words):
+    """The classes' names in the report's language where the words have them."""
+    names = words.get("classes", {})
+    return [names.get(str(name), str(name)) for name in classes]
+
+
+def draw_diverged(path, epoch, words, dpi):
+    """The figure of a run that diverged at `epoch` (contract.diverged_epoch): it says
+    so, in words["diverged"], where the figure would show what the run has not."""
+    notice(path, words["diverged"].format(epoch=epoch), dpi)
 
 
 def subplots(*grid, figsize, **options):
@@ -108,94 +50,9 @@ def subplots(*grid, figsize, **options):
     return fig, fig.subplots(*grid, **options)
 
 
-def text_width(text, size=FONT_SIZE):
-    """Width in inches of one line of text drawn at `size` points, in the figures' fonts."""
-    properties = font_manager.FontProperties(size=size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a missing glyph is reported once, in save
-        width, _, _ = TextToPath().get_text_width_height_descent(text, properties, ismath=False)
-    return width / 72
-
-
-def fit(text, width, size=FONT_SIZE):
-    """`text` broken into lines at most `width` inches wide where it can be: between
-    words (not beside an equals sign: z = 2 stays whole), and between Chinese
-    characters (no line starts with a comma)."""
-    between_words = {i for i in range(2, len(text)) if text[i - 1] == " "}
-    between_words -= {i for i in between_words if "=" in (text[i - 2], text[i])}
-    breaks = [
-        i
-        for i in range(1, len(text))
-        if text[i - 1] not in OPENING
-        and text[i] not in CLOSING
-        and (i in between_words or CJK_CHARACTER.match(text[i - 1]) or CJK_CHARACTER.match(text[i]))
-    ]
-    lines, start, last = [], 0, None
-    for end in [*breaks, len(text)]:
-        if last is not None and text_width(text[start:end].strip(), size) > width:
-            lines.append(text[start:last].strip())
-            start = last
-        last = end
-    return "\n".join([*lines, text[start:].strip()])
-
-
 def put_title(fig, text):
     """The figure's title, centred on it, in lines that fit its width."""
     fig.suptitle(fit(text, fig.get_figwidth() - 0.2, FONT_SIZE + 1))
-
-
-def save(fig, path, dpi):
-    """Save a figure as a small PNG, every figure of the study being inlined in the
-    report: in GREY_LEVELS greys where every pixel is grey; else in a palette of
-    256 colours for pictures of colour images (about 35 dB PSNR on CIFAR-10
-    patches, a third of the size of full colour), of `fig.colours` where a figure
-    sets it, else of PLOT_COLOURS for a plot."""
-    warn_if_words_cannot_be_drawn(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    image = compact(Image.open(buffer), getattr(fig, "colours", None))
-    info = PngInfo()
-    info.add_text(MIN_TEXT_KEY, f"{smallest_text_px(fig, dpi):.2f}")
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="png", optimize=True, pnginfo=info)
-
-
-def smallest_text_px(fig, dpi):
-    """The font size in pixels of the smallest text drawn on a saved figure."""
-    sizes = [
-        text.get_fontsize() * dpi / 72
-        for text in fig.findobj(Text)
-        if text.get_visible() and text.get_text().strip()
-    ]
-    return min(sizes, default=0.0)
-
-
-def warn_if_words_cannot_be_drawn(fig):
-    """Chinese words and no CJK font: the figure is drawn all the same (the words as
-    boxes), and the job's log says once what to install."""
-    global _warned_of_missing_font
-    if CJK_FONT or not any(CJK_CHARACTER.search(t.get_text()) for t in fig.findobj(Text)):
-        return
-    # said once in the log, instead of once for every character matplotlib cannot draw
-    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-    if not _warned_of_missing_font:
-        logging.getLogger("aestudy").warning(
-            f"warning: no CJK font found ({', '.join(CJK_FONTS)}): the Chinese words of "
-            f"the figures are drawn as boxes; install Debian's {CJK_PACKAGE} "
-            f"(apt-get install {CJK_PACKAGE})"
-        )
-        _warned_of_missing_font = True
-
-
-def compact(image, colours=None):
-    """The image in GREY_LEVELS evenly spaced greys if every pixel is grey, else in
-    an adaptive palette of `colours` (PLOT_COLOURS if not given)."""
-    rgb = image.convert("RGB")  # matplotlib's alpha channel is opaque everywhere
-    pixels = np.asarray(rgb)
-    if (pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all():
-        step = 255 / (GREY_LEVELS - 1)
-        return rgb.convert("L").point([round(round(v / step) * step) for v in range(256)])
-    return rgb.quantize(colours or PLOT_COLOURS, dither=Image.Dither.NONE)
 
 
 def image_grid(
