@@ -1,0 +1,683 @@
+"""Does training several runs of one shape in one step pay? Times R runs of the
+MLP AE or VAE stacked into one step against the same R runs trained one after
+another with the pipeline's own step, in one process, and checks that each run
+of the stack is the run it would be alone.
+
+    .venv/bin/python benchmarks/runs_together.py --runs 1 3 10 30
+
+The stacked step is the pipeline's written-out backward
+(aestudy.training.written_out_backward) over a leading run dimension: each
+weight a [R, out, in] view, `baddbmm`/`bmm` where one run has `addmm`/`mm`, all
+parameters views of one flat tensor and one fused Adam update of it; the flat
+tensor is timed in two layouts, [R, parameters] and parameter-major (FlatStack).
+Each run keeps what it has alone: its seed's initial weights (`build_model`
+after `torch.manual_seed(seed)`), its batch order (a permutation per epoch from
+a generator seeded with its seed, as `train_epoch` draws it) and its VAE noise
+(a generator of its own, in the state the global one is in when that run starts
+training alone).
+
+Timing data: random MNIST-shaped uint8 images (60,000; the values do not change
+the time). Check data: scikit-learn's digits at 28x28, as the smoke study uses.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+
+from aestudy.config import resolve_config  # noqa: E402
+from aestudy.data.prepared import embedded_digits, to_float  # noqa: E402
+from aestudy.kinds import build_model  # noqa: E402
+from aestudy.kinds.layers import gaussian_sample  # noqa: E402
+from aestudy.training.loop import (  # noqa: E402
+    ALIGNMENT,
+    batch_loss,
+    flatten_parameters,
+    flush_denormals,
+    make_optimizer,
+    make_train_step,
+    seed_everything,
+)
+from aestudy.training.written_out_backward import loss_gradients  # noqa: E402
+
+DEFAULT_LATENT = {"ae": 4, "vae": 20}
+# The largest weight difference after 300 steps between the fused and the unfused
+# Adam update, fed the same batches (benchmarks/README.md, "Seconds per training
+# epoch"): the rounding drift a change of the last bits leads to.
+README_DRIFT = {"ae": 4.8e-3, "vae": 9.7e-2}
+LAYOUTS = ("runs", "parameters")  # see FlatStack
+
+
+# -- what each run draws from its seed -------------------------------------------------
+
+
+class Batches:
+    """One run's batch indices, as `train_epoch` draws them: a new permutation from
+    the run's generator at the start of every epoch, then slices of it."""
+
+    def __init__(self, seed, count, size, device):
+        self.generator = torch.Generator().manual_seed(seed)
+        self.count, self.size, self.device = count, size, device
+        self.start = count
+
+    def next(self):
+        if self.start >= self.count:
+            self.order = torch.randperm(self.count, generator=self.generator).to(self.device)
+            self.start = 0
+        batch = self.order[self.start : self.start + self.size]
+        self.start += self.size
+        return batch
+
+
+def seeded_model(spec, image_shape, latent_dim, seed, device):
+    """(the model a training job starts from, the state of the generator its VAE
+    noise comes from): as train_autoencoder.py seeds and builds it."""
+    torch.manual_seed(seed)
+    model = build_model(spec, image_shape, latent_dim).to(device)
+    if torch.device(device).type == "cpu":
+        noise = torch.Generator()
+        noise.set_state(torch.get_rng_state())  # the build drew from it
+    else:  # the build drew from the CPU generator only
+        noise = torch.Generator(device).manual_seed(seed)
+    return model, noise
+
+
+# -- the pipeline's step, one run ------------------------------------------------------
+
+
+class Alone:
+    """One run trained with the pipeline's own step (make_train_step), its batches
+    drawn from its seed as train_epoch draws them, its VAE noise from the global
+    generator as in a training job."""
+
+    def __init__(self, spec, images, latent_dim, seed, device):
+        self.model, self.noise = seeded_model(
+            spec, tuple(images.shape[1:]), latent_dim, seed, device
+        )
+        self.flat = flatten_parameters(self.model)
+        optimizer = make_optimizer(spec, [self.flat])
+        self.step = make_train_step(self.model, spec, optimizer, self.flat, log=lambda _: None)
+        self.batches = Batches(seed, len(images), spec["batch_size"], device)
+        self.images = images
+        self.model.train()
+
+    def train(self, steps, record=None):
+        """`steps` steps; the sum of their recorded losses (on the device)."""
+        total = torch.zeros((), device=self.images.device)
+        for _ in range(steps):
+            batch = self.batches.next()
+            loss = self.step(self.images.index_select(0, batch))
+            total += loss
+            if record is not None:
+                record["batches"].append(batch.cpu())
+                record["losses"].append(loss.detach().clone())
+        return total
+
+
+# -- the stacked step ------------------------------------------------------------------
+
+
+def aligned(numel):
+    return -(-numel // ALIGNMENT) * ALIGNMENT
+
+
+class FlatStack:
+    """The parameters of R models of one shape as views of one flat tensor, and
+    their gradients likewise; one optimizer updates the whole flat tensor at once.
+
+    layout "runs": a [R, P] tensor, row r holding run r's parameters in
+    `named_parameters` order, each 64-byte aligned as flatten_parameters lays them;
+    a weight's [R, out, in] view then steps from run to run by P. Layout
+    "parameters": each parameter's [R, ...] block contiguous, one after another,
+    so that `bmm` reads and writes whole blocks."""
+
+    def __init__(self, models, spec, layout="runs"):
+        names_shapes = [(n, p.shape) for n, p in models[0].named_parameters()]
+        runs = len(models)
+        offsets, total = [], 0
+        for _, shape in names_shapes:
+            offsets.append(total)
+            total += aligned(shape.numel()) * (1 if layout == "runs" else runs)
+        first = next(models[0].parameters())
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout '{layout}': expected one of {', '.join(LAYOUTS)}")
+        if layout == "runs":
+            flat = first.new_zeros(runs, aligned(total))
+        else:
+            flat = first.new_zeros(total)
+
+        def views(tensor):
+            if layout == "runs":
+                return {
+                    name: tensor[:, offset : offset + shape.numel()].view(runs, *shape)
+                    for (name, shape), offset in zip(names_shapes, offsets, strict=True)
+                }
+            return {
+                name: tensor[offset : offset + runs * shape.numel()].view(runs, *shape)
+                for (name, shape), offset in zip(names_shapes, offsets, strict=True)
+            }
+
+        for name, view in views(flat).items():
+            for run, model in enumerate(models):
+                view[run] = model.get_parameter(name).detach()
+        self.flat = nn.Parameter(flat)
+        self.flat.grad = torch.zeros_like(flat)
+        self.params, self.grads = views(self.flat.data), views(self.flat.grad)
+        self.optimizer = make_optimizer(spec, [self.flat])
+
+    def run_weights(self, run):
+        return {name: p[run] for name, p in self.params.items()}
+
+
+class Layer(NamedTuple):
+    """One module of a Linear/ReLU/Sigmoid stack, over the runs. A Linear's weight
+    is [R, out, in], its bias [R, out]; its gradient views are None in a compiled
+    step, which returns its gradients by name instead."""
+
+    kind: str  # "linear", "relu" or "sigmoid"
+    name: str = ""
+    weight: torch.Tensor | None = None
+    bias: torch.Tensor | None = None
+    grad_weight: torch.Tensor | None = None
+    grad_bias: torch.Tensor | None = None
+
+
+def stacked_layers(model, stack, modules, functional):
+    names = {m: n for n, m in model.named_modules()}
+    layers = []
+    for module in modules:
+        if not isinstance(module, nn.Linear):
+            layers.append(Layer("relu" if isinstance(module, nn.ReLU) else "sigmoid"))
+            continue
+        name = names[module]
+        weight, bias = (stack.params[f"{name}.{p}"] for p in ("weight", "bias"))
+        grads = (None, None)
+        if not functional:
+            grads = tuple(stack.grads[f"{name}.{p}"] for p in ("weight", "bias"))
+        layers.append(Layer("linear", name, weight, bias, *grads))
+    return layers
+
+
+def linear(layer, h):
+    """What F.linear runs (addmm), over the runs."""
+    return torch.baddbmm(layer.bias.unsqueeze(1), h, layer.weight.transpose(1, 2))
+
+
+def forward_stack(layers, h):
+    """written_out_backward.forward_stack over [R, B, features]."""
+    outputs = []
+    for layer in layers:
+        if layer.kind == "linear":
+            h = linear(layer, h)
+        elif layer.kind == "relu":
+            h = h.clamp_min_(0)  # in place, as there
+        else:
+            h = h.sigmoid_()
+        outputs.append(h)
+    return outputs
+
+
+def linear_backward(layer, h, grad, found, input_grad):
+    """AddmmBackward over the runs: the weight and bias gradients (into the views,
+    or into `found` by parameter name), and the input's gradient if asked."""
+    if layer.grad_weight is None:
+        found[f"{layer.name}.weight"] = torch.bmm(grad.transpose(1, 2), h)
+        found[f"{layer.name}.bias"] = grad.sum(1)
+    else:
+        torch.bmm(grad.transpose(1, 2), h, out=layer.grad_weight)
+        torch.sum(grad, 1, out=layer.grad_bias)
+    return torch.bmm(grad, layer.weight) if input_grad else None
+
+
+def backward_stack(layers, h_in, outputs, grad, found, input_grad=False):
+    """written_out_backward.backward_stack over the runs."""
+    inputs = [h_in, *outputs[:-1]]
+    for index in range(len(layers) - 1, -1, -1):
+        layer, h, out = layers[index], inputs[index], outputs[index]
+        if layer.kind == "linear":
+            grad = linear_backward(layer, h, grad, found, bool(index) or input_grad)
+        elif layer.kind == "relu":
+            grad = torch.ops.aten.threshold_backward(grad, out, 0)
+        else:
+            grad = torch.ops.aten.sigmoid_backward(grad, out)
+    return grad
+
+
+class Stacked:
+    """R runs of one model trained in one step; the AE and the VAE differ in
+    `arrange`, `draw_noise` and `gradients`.
+
+    Eagerly the gradients are written into the flat gradient's views, as the
+    pipeline's step writes them. With a compile mode the gradient function is
+    compiled and returns its gradients (a CUDA graph's outputs live in memory of
+    its own), and one multi-tensor copy puts them into the views."""
+
+    def __init__(self, spec, images, latent_dim, seeds, device, compile_mode=None, layout="runs"):
+        image_shape = tuple(images.shape[1:])
+        pairs = [seeded_model(spec, image_shape, latent_dim, seed, device) for seed in seeds]
+        self.models = [model for model, _ in pairs]
+        self.noise = [generator for _, generator in pairs]
+        self.stack = FlatStack(self.models, spec, layout)
+        self.batches = [Batches(seed, len(images), spec["batch_size"], device) for seed in seeds]
+        self.images, self.latent_dim = images, latent_dim
+        self.functional = compile_mode is not None
+        self.arrange(self.models[0])
+        self.gradients_of = self.gradients
+        if self.functional:
+            self.gradients_of = torch.compile(self.gradients, mode=compile_mode)
+            self.grad_names = list(self.stack.grads)
+            self.grad_views = [self.stack.grads[name] for name in self.grad_names]
+
+    def draw(self):
+        """This step's images, [R, B, ...], each run's own batch, and their indices."""
+        index = torch.stack([b.next() for b in self.batches])
+        images = self.images.index_select(0, index.view(-1))
+        return images.view(*index.shape, *self.images.shape[1:]), index
+
+    def draw_noise(self, x):
+        return None
+
+    @torch.no_grad()
+    def step(self):
+        """One step of every run; each run's recorded loss sum, [R]."""
+        x, index = self.draw()
+        noise = self.draw_noise(x)
+        losses, found = self.gradients_of(x, noise)
+        if self.functional:
+            torch._foreach_copy_(self.grad_views, [found[n] for n in self.grad_names])
+        self.stack.optimizer.step()
+        return losses, index
+
+    def train(self, steps, record=None):
+        total = torch.zeros(len(self.batches), device=self.images.device)
+        for _ in range(steps):
+            losses, index = self.step()
+            total += losses
+            if record is not None:
+                record["batches"].append(index.cpu())
+                record["losses"].append(losses.clone())
+        return total
+
+
+class StackedAE(Stacked):
+    def arrange(self, model):
+        modules = [*model.encoder, *model.decoder]
+        self.layers = stacked_layers(model, self.stack, modules, self.functional)
+
+    def gradients(self, x, noise):
+        runs, size = x.shape[:2]
+        x_flat = x.reshape(runs, size, -1)
+        outputs = forward_stack(self.layers, x_flat)
+        diff = outputs[-1] - x_flat
+        # mse_loss_backward's arithmetic for one run's mean: (recon - x) * (2 / numel)
+        grad = diff * (2.0 / x_flat[0].numel())
+        found = {}
+        backward_stack(self.layers, x_flat, outputs, grad, found)
+        return diff.square().mean((1, 2)) * size, found  # each run's recorded loss sum
+
+
+class StackedVAE(Stacked):
+    def arrange(self, model):
+        self.encoder = stacked_layers(model, self.stack, list(model.encoder), self.functional)
+        heads = [model.fc_mean, model.fc_logvar]
+        self.heads = stacked_layers(model, self.stack, heads, self.functional)
+        self.decoder = stacked_layers(model, self.stack, model.logit_layers(), self.functional)
+        self.beta = model.beta
+
+    def draw_noise(self, x):
+        runs, size = x.shape[:2]
+        noise = x.new_empty(runs, size, self.latent_dim)
+        for row, generator in zip(noise, self.noise, strict=True):
+            torch.randn(row.shape, generator=generator, out=row)  # what randn_like draws alone
+        return noise
+
+    def losses(self, logits, x_flat, mean, logvar):
+        """Each run's BCE (summed) + beta KL, summed in the order vae_loss sums them."""
+        bce = F.binary_cross_entropy_with_logits(logits, x_flat, reduction="none").sum(2)
+        kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=2)
+        return bce.sum(1) + self.beta * kl.sum(1)
+
+    def gradients(self, x, noise):
+        runs, size = x.shape[:2]
+        x_flat = x.reshape(runs, size, -1)
+        encoded = forward_stack(self.encoder, x_flat)
+        h = encoded[-1]
+        mean, logvar = (linear(head, h) for head in self.heads)
+        z = gaussian_sample(mean, logvar, noise)
+        decoded = forward_stack(self.decoder, z)
+        logits = decoded[-1]
+        if self.functional:  # autograd.grad breaks a compiled graph; its closed form does not
+            losses = self.losses(logits, x_flat, mean, logvar)
+            grad_logits = torch.sigmoid(logits) - x_flat
+            grad_mean = self.beta * mean
+            grad_logvar = self.beta * 0.5 * (logvar.exp() - 1)
+        else:  # as the pipeline's step: the loss's own gradient by autograd
+            kept = {}
+
+            def loss_of(lg, m, lv):
+                kept["runs"] = self.losses(lg, x_flat, m, lv)
+                return kept["runs"].sum()  # the runs' gradients do not mix
+
+            _, (grad_logits, grad_mean, grad_logvar) = loss_gradients(
+                loss_of, [logits, mean, logvar]
+            )
+            losses = kept["runs"].detach()
+        found = {}
+        grad_z = backward_stack(self.decoder, z, decoded, grad_logits, found, True)
+        # Autograd adds the reparameterisation's share after the KL term's, in this order.
+        grad_mean = grad_mean + grad_z
+        grad_logvar = grad_logvar + grad_z * noise * torch.exp(0.5 * logvar) * 0.5
+        grad_h = None
+        for head, grad in zip(self.heads, (grad_mean, grad_logvar), strict=True):
+            share = linear_backward(head, h, grad, found, True)
+            grad_h = share if grad_h is None else grad_h + share
+        backward_stack(self.encoder, x_flat, encoded, grad_h, found)
+        return losses, found
+
+
+STACKED = {"ae": StackedAE, "vae": StackedVAE}
+
+
+# -- the check: each run of the stack is the run it would be alone ---------------------
+
+
+def largest_difference(ours, theirs):
+    return max((a - b).abs().max().item() for a, b in zip(ours, theirs, strict=True))
+
+
+def generator_state(device, generator=None):
+    if generator is not None:
+        return generator.get_state()
+    return torch.get_rng_state() if device.type == "cpu" else torch.cuda.get_rng_state(device)
+
+
+def check_runs(spec, images, latent_dim, seeds, steps, device):
+    """Train `seeds` stacked (in each layout) for `steps` steps, then each alone; one
+    row of what was compared per layout and run."""
+    device = torch.device(device)
+    stacks = {}
+    for layout in LAYOUTS:
+        stacked = STACKED[spec["kind"]](spec, images, latent_dim, seeds, device, layout=layout)
+        initial = [
+            {n: t.clone() for n, t in stacked.stack.run_weights(r).items()}
+            for r in range(len(seeds))
+        ]
+        record = {"batches": [], "losses": []}
+        stacked.train(steps, record)
+        # [R, steps x B]: an epoch's last batch is smaller
+        batches = torch.cat(record["batches"], 1)
+        stacks[layout] = stacked, initial, batches, torch.stack(record["losses"]).cpu()
+    rows = []
+    for run, seed in enumerate(seeds):
+        fresh, _ = seeded_model(spec, tuple(images.shape[1:]), latent_dim, seed, device)
+        alone = Alone(spec, images, latent_dim, seed, device)  # seeds the global generators
+        mine = {"batches": [], "losses": []}
+        alone.train(steps, mine)
+        noise_state = generator_state(device)
+        losses = torch.stack(mine["losses"]).cpu()
+        # The drift the README reports, measured here: the same run with the unfused update.
+        plain = Alone({**spec, "fused_optimizer": False}, images, latent_dim, seed, device)
+        plain.train(steps)
+        drift = largest_difference(alone.model.parameters(), plain.model.parameters())
+        names = [n for n, _ in alone.model.named_parameters()]
+        for layout, (stacked, initial, batches, stacked_losses) in stacks.items():
+            loss_diff = (losses - stacked_losses[:, run]).abs()
+            weights = stacked.stack.run_weights(run)
+            rows.append(
+                dict(
+                    layout=layout,
+                    seed=seed,
+                    same_start=all(
+                        torch.equal(p, initial[run][n]) for n, p in fresh.named_parameters()
+                    ),
+                    same_batches=torch.equal(torch.cat(mine["batches"]), batches[run]),
+                    same_noise=torch.equal(
+                        noise_state, generator_state(device, stacked.noise[run])
+                    ),
+                    loss_diff=loss_diff.max().item(),
+                    loss_rel=(loss_diff / losses.abs()).max().item(),
+                    weight_diff=largest_difference(
+                        [p for _, p in alone.model.named_parameters()],
+                        [weights[n] for n in names],
+                    ),
+                    drift=drift,
+                )
+            )
+    return rows
+
+
+# -- timing ----------------------------------------------------------------------------
+
+
+def matmul_peak(device, size=2048, repeats=10):
+    """GFLOP/s of a large float32 matrix product."""
+    a, b = (torch.randn(size, size, device=device) for _ in range(2))
+    for _ in range(2):
+        a @ b
+    synchronize(device)
+    tic = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    synchronize(device)
+    return 2 * size**3 * repeats / (time.perf_counter() - tic) / 1e9
+
+
+def synchronize(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def flops_per_step(spec, images, latent_dim):
+    """Matrix-product FLOPs of one run's step (forward and backward, no input
+    gradient), counted on autograd's step."""
+    model = build_model(spec, tuple(images.shape[1:]), latent_dim).to(images.device)
+    with FlopCounterMode(display=False) as counter:
+        loss, _ = batch_loss(model, images[: spec["batch_size"]])
+        loss.backward()
+    return counter.get_total_flops()
+
+
+def time_blocks(loops, steps, repeats, device):
+    """Seconds of `steps` steps of each loop, `repeats` times, the loops taking turns
+    (ABBA...), so that a drift of the machine hits both alike."""
+    seconds = {name: [] for name in loops}
+    names = list(loops)
+    for repeat in range(repeats):
+        for name in names if repeat % 2 == 0 else names[::-1]:
+            synchronize(device)
+            tic = time.perf_counter()
+            loops[name](steps)
+            synchronize(device)
+            seconds[name].append(time.perf_counter() - tic)
+    return seconds
+
+
+def measure(spec, images, latent_dim, runs, args, peak, flops):
+    """One row of the table: R runs alone (one after another) against R stacked, in
+    each layout."""
+    seeds = list(range(runs))
+    alone = [Alone(spec, images, latent_dim, seed, args.device) for seed in seeds]
+
+    def train_alone(steps):
+        totals = [run.train(steps) for run in alone]
+        return torch.stack(totals).sum().item()  # read back once, as an epoch is
+
+    loops = {"alone": train_alone}
+    for layout in LAYOUTS:
+        stacked = STACKED[spec["kind"]](
+            spec, images, latent_dim, seeds, args.device, args.compile_mode, layout
+        )
+        loops[layout] = lambda steps, stacked=stacked: stacked.train(steps).sum().item()
+    for loop in loops.values():
+        loop(args.warmup)  # compiling, recording CUDA graphs, first allocations
+    seconds = time_blocks(loops, args.steps, args.repeats, args.device)
+    row = dict(ms={}, ratio={}, low={}, high={}, share={})
+    for name, times in seconds.items():
+        row["ms"][name] = ms = statistics.median(times) / args.steps * 1e3
+        row["share"][name] = runs * flops / (ms / 1e3) / 1e9 / peak
+        # paired by repeat: each stacked block against the alone block beside it
+        ratios = [a / t for a, t in zip(seconds["alone"], times, strict=True)]
+        row["ratio"][name] = statistics.median(ratios)
+        row["low"][name], row["high"][name] = min(ratios), max(ratios)
+    return row
+
+
+# -- the machine -----------------------------------------------------------------------
+
+
+def machine_state(device, threads):
+    load = os.getloadavg()
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in subprocess.run(
+                ["lscpu"], capture_output=True, text=True, check=False
+            ).stdout.splitlines()
+            if line.startswith("Model name")
+        )
+    except (OSError, StopIteration):
+        cpu = platform.processor() or platform.machine()
+    where = cpu
+    if torch.device(device).type == "cuda":
+        where = f"{torch.cuda.get_device_name(device)}; host {cpu}"
+    return (
+        f"# {time.strftime('%Y-%m-%d %H:%M')}, {where}, nproc {os.cpu_count()}, "
+        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; torch {torch.__version__}, "
+        f"{threads} threads, device {device}"
+    ), load[0]
+
+
+def parse_model(text):
+    name, _, latent = text.partition(":")
+    if name not in STACKED:
+        raise SystemExit(f"--models: '{name}' is not one of {', '.join(STACKED)}")
+    return name, int(latent) if latent else DEFAULT_LATENT[name]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--models", nargs="+", default=["ae", "vae"], help="ae, vae, or name:latent size"
+    )
+    parser.add_argument("--runs", nargs="+", type=int, default=[1, 3, 10, 30])
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per block")
+    parser.add_argument("--repeats", type=int, default=7, help="timed blocks per loop")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps per loop first")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--compile-mode",
+        default=None,
+        help="compile both steps (the pipeline's with compile: true and this "
+        "compile_mode; the stacked one's gradients with torch.compile)",
+    )
+    parser.add_argument("--check-runs", type=int, default=3, help="runs stacked in the check")
+    parser.add_argument("--check-steps", type=int, default=300)
+    parser.add_argument("--no-check", action="store_true")
+    args = parser.parse_args(argv)
+
+    flush_denormals(True)  # as a training job does: before any parallel operation
+    torch.set_num_threads(args.threads)
+    seed_everything(0)  # the deterministic-kernel setting the pipeline trains with
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: PyTorch finds no CUDA device")
+    state, load = machine_state(device, args.threads)
+    print(state, flush=True)
+    if load > 1.5:
+        print("# WARNING: load above 1.5, the timings share the machine: rerun when it is quiet")
+    models = [parse_model(text) for text in args.models]
+    config = resolve_config({"models": {name: {"kind": name} for name, _ in models}})
+    variant = {}
+    if args.compile_mode:
+        variant = {"compile": True, "compile_mode": args.compile_mode}
+    generator = torch.Generator().manual_seed(0)
+    timing_images = to_float(
+        torch.randint(0, 256, (60_000, 1, 28, 28), dtype=torch.uint8, generator=generator),
+        device,
+    )
+    size = 8192 if device.type == "cuda" else 2048  # a GPU needs a larger product to fill
+    peak = matmul_peak(device, size)
+    print(f"# matrix-product peak {peak:.0f} GFLOP/s (float32, {size}x{size})", flush=True)
+
+    header = (
+        "| model | R | ms/step alone (R runs) | ms/step stacked [R, P] | "
+        "stacked, parameter-major | runs per hour stacked / alone, [R, P] | "
+        "parameter-major | share of peak alone | [R, P] | parameter-major |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    rows = []
+    print(header, flush=True)
+    for name, latent_dim in models:
+        spec = {**config["models"][name], **variant}
+        flops = flops_per_step(spec, timing_images, latent_dim)
+        for runs in args.runs:
+            row = measure(spec, timing_images, latent_dim, runs, args, peak, flops)
+            ms, share = row["ms"], row["share"]
+            ratios = [
+                f"{row['ratio'][layout]:.2f}x ({row['low'][layout]:.2f}-{row['high'][layout]:.2f})"
+                for layout in LAYOUTS
+            ]
+            rows.append(
+                f"| {name} (z={latent_dim}) | {runs} | {ms['alone']:.2f} | {ms['runs']:.2f} | "
+                f"{ms['parameters']:.2f} | {' | '.join(ratios)} | {share['alone']:.0%} | "
+                f"{share['runs']:.0%} | {share['parameters']:.0%} |"
+            )
+            print(rows[-1], flush=True)
+    end_peak = matmul_peak(device, size)
+    end_load = os.getloadavg()
+    print(
+        f"\n# peak {peak:.0f} GFLOP/s before, {end_peak:.0f} after; load at the end "
+        f"{end_load[0]:.2f} {end_load[1]:.2f} {end_load[2]:.2f}"
+    )
+    print(header)
+    print("\n".join(rows), flush=True)
+
+    if args.no_check:
+        return 0
+    check_images = to_float(embedded_digits()[0], device)
+    seeds = list(range(args.check_runs))
+    failed = False
+    print(
+        f"\n# check: {args.check_runs} runs stacked against each trained alone, "
+        f"{args.check_steps} steps on the digits; weights within the README's drift of "
+        f"the fused update (AE {README_DRIFT['ae']:.1e}, VAE {README_DRIFT['vae']:.1e})\n"
+        "| model | layout | seed | initial weights identical | batch order identical | "
+        "noise generator at the same state | largest loss difference (relative) | "
+        "largest weight difference | fused vs unfused drift here | result |\n"
+        "|---|---|---:|---|---|---|---:|---:|---:|---|"
+    )
+    for name, latent_dim in models:
+        spec = config["models"][name]  # the check compares eager steps
+        for row in check_runs(spec, check_images, latent_dim, seeds, args.check_steps, device):
+            ok = (
+                row["same_start"]
+                and row["same_batches"]
+                and row["same_noise"]
+                and row["weight_diff"] <= README_DRIFT[name]
+            )
+            failed |= not ok
+            print(
+                f"| {name} (z={latent_dim}) | {row['layout']} | {row['seed']} | {row['same_start']} | "
+                f"{row['same_batches']} | {row['same_noise']} | {row['loss_diff']:.1e} "
+                f"({row['loss_rel']:.1e}) | {row['weight_diff']:.1e} | {row['drift']:.1e} | "
+                f"{'PASS' if ok else 'FAIL'} |",
+                flush=True,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
