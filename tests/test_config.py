@@ -96,7 +96,10 @@ BAD = [
     ({"models": {"ae": {"kind": "ae", "epochs": 0}}}, ["models.ae.epochs", "0", ">= 1"]),
     ({"models": {"ae": {"kind": "ae", "lr": 0}}}, ["models.ae.lr", "> 0"]),
     ({"models": {"ae": {"kind": "ae", "batch_size": "64"}}}, ["models.ae.batch_size", "integer"]),
-    ({"models": {"ae": {"kind": "gan"}}}, ["models.ae.kind", "'gan'", "ae, cnn_ae, vae"]),
+    (
+        {"models": {"ae": {"kind": "gan"}}},
+        ["models.ae.kind", "'gan'", "ae, cae, cnn_ae, cnn_dae, cvae, dae, vae, vq_vae"],
+    ),
     ({"models": {"ae": {"kind": "ae", "dataset": "imagenet"}}}, ["models.ae.dataset", "imagenet"]),
     ({"seeds": [], "models": {"ae": {"kind": "ae"}}}, ["seeds", "empty"]),
     (

@@ -60,7 +60,8 @@ def rules_with_env_and_script():
     """(rule, environment file, script) for every rule of workflow/rules/: the named
     rules as written, and the per-run figure rules that figures.smk makes in a loop
     (drawn from saved arrays, in the environment without PyTorch)."""
-    from aestudy.figures import RUN_FIGURE_SOURCES, script_of
+    from aestudy.figures import RUN_SOURCES
+    from aestudy.kinds import figure_kinds
 
     found = []
     for smk in (REPO / "workflow/rules").glob("*.smk"):
@@ -69,8 +70,9 @@ def rules_with_env_and_script():
             script = re.search(r'script:\s*"\.\./scripts/([\w.]+)"', block)
             if env and script:
                 found.append((block.split(":")[0], env.group(1), script.group(1)))
-    for figure in RUN_FIGURE_SOURCES:  # drawn without PyTorch
-        found.append((f"plot_{figure}", "figures.yaml", f"{script_of(figure)}.py"))
+    for figure in figure_kinds().values():  # drawn without PyTorch
+        if figure.source in RUN_SOURCES:
+            found.append((f"plot_{figure.name}", "figures.yaml", f"{figure.script}.py"))
     return sorted(found)
 
 

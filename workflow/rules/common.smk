@@ -194,9 +194,10 @@ def swept_models():
     ]
 
 
-def model_figure_files():
+def model_figures():
+    """Every per-model figure the report shows, as (identity, file)."""
     return [
-        layout.model_figure(figure.name, model)
+        (dict(model=model, figure=figure.name), layout.model_figure(figure.name, model))
         for model in swept_models()
         for figure in MODEL_FIGURES
     ]

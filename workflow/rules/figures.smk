@@ -116,7 +116,10 @@ for figure_kind in RUN_FIGURE_KINDS:
             settings=figure_settings(figure),
             words=figure_words(figure),
             run=run_identity,
-            kind=lambda wildcards: config["models"][wildcards.model]["kind"],
+            # the words of its loss (the loss curve's axis)
+            loss=lambda wildcards: kind_of(config["models"][wildcards.model]).loss_key(
+                config["models"][wildcards.model]
+            ),
             dataset=lambda wildcards: config["models"][wildcards.model]["dataset"],
             figure=figure,
             script=figure_kind.script,

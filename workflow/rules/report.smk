@@ -5,7 +5,7 @@ rule render_report:
         pca=pca_baselines(),
         baselines=dataset_baselines(),
         figures=[file for _, file in run_figures()],
-        sweeps=model_figure_files(),
+        sweeps=[file for _, file in model_figures()],
         rocs=dataset_figure_files(),
         comparisons=[
             layout.dataset_figure("comparison", d) for d in compared_datasets()
@@ -34,11 +34,13 @@ rule render_report:
         figures=[identity for identity, _ in run_figures()],
         roc_datasets=anomaly_datasets(),
         compared_datasets=compared_datasets(),
-        swept_models=swept_models(),
+        model_figures=[identity for identity, _ in model_figures()],
         specs=config["models"],
         datasets=config["datasets"],
         settings=config["report"],
         evaluation=config["evaluation"],
+        # the captions name some figures' settings
+        figure_settings=config["figures"],
         # the config files named on the command line, as the report's readers know them
         config_files=[shown_path(f) for f in workflow.overwrite_configfiles],
     script:

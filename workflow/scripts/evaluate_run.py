@@ -15,6 +15,7 @@ from aestudy.evaluation.anomaly import anomaly_metrics, anomaly_scores
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.representation import representation_metrics
 from aestudy.evaluation.saved_runs import load_run
+from aestudy.figures.contract import DIVERGED_EPOCH
 from aestudy.kinds import kind_of
 from aestudy.training.devices import claim_device
 
@@ -88,7 +89,7 @@ def main(
 
     scores["test_anomalous"] = ~np.isin(data["test_labels"].numpy(), data.get("normal_classes", []))
     scores["test_labels"] = data["test_labels"].numpy()
-    scores["diverged_epoch"] = np.int64(record["diverged_epoch"] or 0)
+    scores[DIVERGED_EPOCH] = np.int64(record["diverged_epoch"] or 0)
     spec = record["spec"]
     result = dict(
         dataset=data["name"],

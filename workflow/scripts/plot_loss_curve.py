@@ -6,7 +6,8 @@ from aestudy.entry import run_job
 from aestudy.figures import plots
 
 
-def main(history_path, output, kind, run, dataset, settings, words, log=print):
+def main(history_path, output, loss, run, dataset, settings, words, log=print):
+    """`loss`: the key of the run's loss in the words (its kind's loss_key)."""
     # numpy, not pandas: a figure job's start-up is most of its time. Each row of
     # the table is read by column name, as plots.loss_curve reads a record.
     history = np.genfromtxt(history_path, delimiter=",", names=True, ndmin=1)
@@ -14,7 +15,7 @@ def main(history_path, output, kind, run, dataset, settings, words, log=print):
         history,
         output,
         words=words,
-        ylabel=words["ylabel"][kind],
+        ylabel=words["ylabel"][loss],
         title=plots.run_title(words, run, dataset),
         log_scale=settings["log_scale"],
         dpi=settings["dpi"],
@@ -28,7 +29,7 @@ if "snakemake" in globals():
         snakemake.log[0],
         history_path=snakemake.input.history,
         output=snakemake.output[0],
-        kind=snakemake.params.kind,
+        loss=snakemake.params.loss,
         run=snakemake.params.run,
         dataset=snakemake.params.dataset,
         settings=snakemake.params.settings,

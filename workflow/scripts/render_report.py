@@ -5,6 +5,7 @@ import yaml
 
 from aestudy.atomic_files import read_json, write_text
 from aestudy.entry import run_job
+from aestudy.figures import LATENT_DIM_SWEEP
 from aestudy.report.html import render_report
 from aestudy.report.tables import (
     read_baselines,
@@ -37,6 +38,7 @@ def main(
     architecture_paths=(),
     config_files=(),
     comparison_paths=None,
+    figure_settings=None,
     log=print,
 ):
     """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
@@ -72,6 +74,7 @@ def main(
         roc_paths=roc_paths,
         comparison_paths=comparison_paths,
         settings=settings,
+        figure_settings=figure_settings,
         run_records=run_records,
         architecture_records=[read_json(path) for path in architecture_paths],
         histories=histories,
@@ -101,7 +104,14 @@ if "snakemake" in globals():
             dict(figure_id, path=path)
             for figure_id, path in zip(snakemake.params.figures, figures, strict=True)
         ],
-        sweep_paths=dict(zip(snakemake.params.swept_models, snakemake.input.sweeps, strict=True)),
+        # each model figure's identity (model, figure), beside the files in the same order
+        sweep_paths={
+            figure_id["model"]: path
+            for figure_id, path in zip(
+                snakemake.params.model_figures, snakemake.input.sweeps, strict=True
+            )
+            if figure_id["figure"] == LATENT_DIM_SWEEP.name
+        },
         roc_paths=dict(zip(snakemake.params.roc_datasets, snakemake.input.rocs, strict=True)),
         comparison_paths=dict(
             zip(snakemake.params.compared_datasets, snakemake.input.comparisons, strict=True)
@@ -119,4 +129,5 @@ if "snakemake" in globals():
         datasets=snakemake.params.datasets,
         settings=snakemake.params.settings,
         evaluation=snakemake.params.evaluation,
+        figure_settings=snakemake.params.figure_settings,
     )

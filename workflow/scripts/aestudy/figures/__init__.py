@@ -139,6 +139,8 @@ INTERPOLATION = FigureKind(
     ),
 )
 SAMPLES = FigureKind("samples", "data", GRID, settings=dict(count=bounded(1, 100, 16), seed=SEED))
+# A 1-D code is traversed from -TRAVERSAL_LIMIT to +TRAVERSAL_LIMIT standard deviations.
+TRAVERSAL_LIMIT = 3.0
 MANIFOLD = FigureKind(
     "manifold",
     "data",
@@ -148,6 +150,7 @@ MANIFOLD = FigureKind(
         grid=bounded(2, 40, 15, "rows and columns of the 2-D grid"),
         traversal_steps=bounded(2, 40, 15),
     ),
+    facts=dict(limit=TRAVERSAL_LIMIT),
 )
 ANOMALY_SCORES = FigureKind(
     "anomaly_scores",

@@ -15,6 +15,7 @@ import torch
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
+from aestudy.figures import TRAVERSAL_LIMIT
 from aestudy.figures.contract import (
     Grid,
     Labels,
@@ -26,7 +27,6 @@ from aestudy.figures.contract import (
 )
 from aestudy.figures.grids import compose
 from aestudy.figures.latent_views import (
-    TRAVERSAL_LIMIT,
     class_samples,
     code_distribution,
     encode_all,

@@ -6,10 +6,8 @@ A model's `code(x)` is its deterministic code (the VAE's posterior mean)."""
 import torch
 from torch.distributions import Normal
 
+from aestudy.figures import TRAVERSAL_LIMIT
 from aestudy.figures.contract import interpolation_weights
-
-# A 1-D code is traversed from -TRAVERSAL_LIMIT to +TRAVERSAL_LIMIT standard deviations.
-TRAVERSAL_LIMIT = 3.0
 
 
 def fixed_selection(count, total, seed=0):

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from aestudy.atomic_files import atomic_path
+from aestudy.kinds import figure_kinds
 from aestudy.report.crossref import CITATION, citation_keys
 
 YEAR = re.compile(r"\((\d{4})\)")
@@ -17,6 +18,29 @@ YEAR = re.compile(r"\((\d{4})\)")
 def caption(name, words, settings=None):
     """The caption of a figure or table kind, its settings filled in."""
     return words["captions"][name].format(**(settings or {}))
+
+
+def default_figure_settings():
+    """{figure: its settings} at the schema's defaults, which the figure kinds declare."""
+    return {
+        name: {key: setting["default"] for key, setting in figure.settings.items()}
+        for name, figure in figure_kinds().items()
+    }
+
+
+def filled_captions(words, figure_settings=None):
+    """{name: caption} of every caption of the words, each figure kind's filled from
+    its settings (the config's `figures` block; the defaults where not given)."""
+    figure_settings = figure_settings or default_figure_settings()
+    kinds = figure_kinds()
+    return {
+        name: caption(
+            name,
+            words,
+            kinds[name].caption_values(figure_settings.get(name, {})) if name in kinds else {},
+        )
+        for name in words["captions"]
+    }
 
 
 def plain_citations(text, references):

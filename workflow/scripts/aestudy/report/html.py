@@ -21,6 +21,7 @@ from aestudy.data.formats import IMAGE_SHAPES
 from aestudy.figures import ANOMALY_FIGURES
 from aestudy.kinds import kind_of
 from aestudy.report import crossref, downstream, findings, headline
+from aestudy.report.captions import filled_captions
 from aestudy.report.crossref import refer
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
 from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
@@ -230,7 +231,7 @@ def model_section(
             if "noise" in spec
             else []
         ),
-        (names["loss"], text["losses"][spec["kind"]]),
+        (names["loss"], text["losses"][kind_of(spec).loss_key(spec)].format(**spec)),
         (names["device"], join_list(devices, text)),
     ]
     # every figure a run of the kind may have, and those of runs on an anomaly dataset
@@ -457,6 +458,7 @@ def render_report(
     config_files=(),
     baselines=None,
     evaluation=None,
+    figure_settings=None,
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
     latent_dim, seed, figure, path); `sweep_paths`: the sweep figure of each model
@@ -467,7 +469,9 @@ def render_report(
     `architecture_records`: the architecture.json of a run of each (model, latent
     size);
     `histories`: {(model, latent size, seed): [(epoch, train loss, test loss)]};
-    `template`, `style`: their files."""
+    `template`, `style`: their files; `figure_settings`: the config's `figures`
+    block, which the captions name (the defaults where not given)."""
+    text = dict(text, captions=filled_captions(text, figure_settings))
     run_records_table = records(runs)
     histories = histories or {}
     baselines = baselines or {}
