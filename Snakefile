@@ -29,6 +29,7 @@ include: "workflow/rules/words.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figure_settings.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

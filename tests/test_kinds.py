@@ -11,16 +11,19 @@ import yaml
 from aestudy import StudyError
 from aestudy.config import load_schema
 from aestudy.data.formats import IMAGE_SHAPES
+from aestudy.evaluation import comparison_tables
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.kinds import (
     COMMON_METRICS,
     KINDS,
     build_model,
     count_parameters,
+    figure_kinds,
     kind_of,
     metric_names,
 )
 from aestudy.kinds.model_summary import architecture
+from aestudy.report.captions import filled_captions
 from conftest import REPO, model_spec
 
 
@@ -82,10 +85,73 @@ def test_a_kinds_metrics_are_the_ones_it_declares(built):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_every_kind_has_its_words(language):
     words = yaml.safe_load((REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8"))
-    for name in KINDS:
-        assert words["kind_names"][name] and words["losses"][name]
-        assert words["figure_words"]["loss_curve"]["ylabel"][name]
-        assert all(words["layer_roles"][role] for role in KINDS[name].layers.values())
+    for name, kind in KINDS.items():
+        assert words["kind_names"][name]
+        for spec in kind_specs(name):
+            # the loss's words, formatted with the model's settings
+            loss = kind.loss_key(spec)
+            assert words["losses"][loss].format(**spec) and "{" not in words["losses"][loss].format(
+                **spec
+            )
+            assert words["figure_words"]["loss_curve"]["ylabel"][loss]
+        assert all(words["layer_roles"][role] for role in kind.layers.values())
+    # every figure kind, the kinds' own included, is named, captioned and has its words
+    for name in figure_kinds():
+        assert words["figure_names"][name] and words["figure_words"][name]
+    assert set(filled_captions(words)) >= set(figure_kinds())
+    # every metric the comparison tables show has its heading
+    for metrics in comparison_tables().values():
+        assert all(words["downstream"]["headers"][m] for m in metrics)
+
+
+def kind_specs(name):
+    """A kind's default spec, and one per value of a setting that changes its loss."""
+    specs = [model_spec(name)]
+    if name == "vq_vae":
+        specs.append(model_spec(name, codebook_update="ema"))
+    return specs
+
+
+def test_the_loss_words_name_the_settings_that_ran():
+    words = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))
+    for commitment, update in ((0.25, "loss"), (0.5, "ema")):
+        spec = model_spec("vq_vae", commitment=commitment, codebook_update=update)
+        loss = words["losses"][kind_of(spec).loss_key(spec)].format(**spec)
+        assert f"{commitment:g} · commitment loss" in loss
+        assert ("codebook loss" in loss) == (update == "loss")
+
+
+def test_a_caption_names_the_setting_that_ran():
+    words = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))
+    assert "from −3 to +3 around" in filled_captions(words)["traversal"]
+    settings = {"traversal": {"limit": 2.5}}
+    assert "from −2.5 to +2.5 around" in filled_captions(words, settings)["traversal"]
+    assert "dashed: 0.01 nats" in filled_captions(words)["kl_per_dimension"]
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (dict(family="gan"), "family 'gan'; expected one of ae, vae, regularised_ae, vae_variant"),
+        (dict(generation="magic"), "generation 'magic'"),
+        (dict(metrics=("code_length",)), "lists the metric 'code_length'; expected a Metric"),
+    ],
+)
+def test_a_kind_with_a_wrong_fact_stops_with_one_sentence(change, named):
+    with pytest.raises(ValueError) as stopped:
+        dataclasses.replace(KINDS["ae"], **change)
+    assert named in str(stopped.value)
+
+
+def test_two_declarations_of_one_figure_kind_are_refused(monkeypatch):
+    from aestudy import kinds
+    from aestudy.figures import FigureKind
+
+    other = FigureKind("samples", "data", settings={})
+    monkeypatch.setitem(kinds.KINDS, "ae", dataclasses.replace(KINDS["ae"], figures=(other,)))
+    with pytest.raises(ValueError) as stopped:
+        figure_kinds()
+    assert "'samples' that another kind or the study declares differently" in str(stopped.value)
 
 
 def test_a_kinds_architecture_names_its_layers_by_role_and_counts_every_parameter(built):

@@ -2,7 +2,6 @@ import os
 import sys
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from aestudy import StudyError, layout

@@ -9,7 +9,6 @@
 
 import os
 
-
 # The resources given on the command line (--resources), before this file adds any.
 GIVEN_RESOURCES = set(workflow.global_resources)
 

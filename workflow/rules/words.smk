@@ -30,5 +30,3 @@ def figure_words(figure):
     if FIGURE_KINDS[figure].names_classes:
         drawn["classes"] = words["classes"]
     return drawn
-
-
