@@ -38,7 +38,8 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from aestudy.config import resolve_config  # noqa: E402
-from aestudy.data.prepared import embedded_digits, to_float  # noqa: E402
+from aestudy.data.embedded import embedded_digits  # noqa: E402
+from aestudy.data.prepared import to_float  # noqa: E402
 from aestudy.kinds import build_model  # noqa: E402
 from aestudy.kinds.layers import gaussian_sample  # noqa: E402
 from aestudy.training.loop import (  # noqa: E402

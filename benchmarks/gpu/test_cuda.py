@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from aestudy.config import resolve_config
-from aestudy.data.prepared import embedded_digits, embedded_sample_patches, to_float
+from aestudy.data.embedded import embedded_digits, embedded_sample_patches
+from aestudy.data.prepared import to_float
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.kinds import KINDS, build_model
 from aestudy.training.devices import claim_device, release_devices
