@@ -22,7 +22,7 @@ def main(metrics_path, output, run, dataset, settings, words, log=print):
         xlabel=words["xlabel"],
         ylabel=words["ylabel"],
         threshold=ACTIVE_KL,
-        threshold_label=words["threshold"],
+        threshold_label=words["threshold"].format(threshold=ACTIVE_KL),
         title=plots.run_title(
             words, run, dataset, active=int(metrics["active_units"]), total=len(kl)
         ),

@@ -15,6 +15,7 @@ import math
 from statistics import median
 
 from aestudy.kinds import FAMILIES, kind_of
+from aestudy.kinds.vae import ACTIVE_KL
 from aestudy.report.crossref import cite
 from aestudy.report.tables import mean_std, number
 from aestudy.report.verdicts import LEARNED_BELOW, against_chance, learned, not_learned
@@ -263,7 +264,8 @@ def _active_units(rows, text):
         if active is None:
             continue
         z = row["latent_dim"]
-        filled = dict(model=row["model"], z=z, active=f"{active:.1f}".rstrip("0").rstrip("."))
+        active_shown = f"{active:.1f}".rstrip("0").rstrip(".")
+        filled = dict(model=row["model"], z=z, active=active_shown, threshold=ACTIVE_KL)
         if active < 0.5:
             out.append(text["collapse_full"].format(**filled))
         elif active < z - 0.5:
