@@ -105,11 +105,13 @@ def test_every_kind_has_its_words(language):
 
 
 def kind_specs(name):
-    """A kind's default spec, and one per value of a setting that changes its loss."""
-    specs = [model_spec(name)]
-    if name == "vq_vae":
-        specs.append(model_spec(name, codebook_update="ema"))
-    return specs
+    """A kind's default spec, and one for each value of each of its settings that
+    takes one of a list (the VQ-VAE's codebook update changes its loss's words)."""
+    settings = load_schema()["$defs"][name]["properties"]
+    choices = [
+        (key, value) for key, s in settings.items() if key != "kind" for value in s.get("enum", ())
+    ]
+    return [model_spec(name), *(model_spec(name, **{key: value}) for key, value in choices)]
 
 
 def test_the_loss_words_name_the_settings_that_ran():

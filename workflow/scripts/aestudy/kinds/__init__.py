@@ -21,7 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aestudy.data.formats import input_size
-from aestudy.figures import MANIFOLD, MANIFOLD_MAX_LATENT_DIM, RUN_FIGURES, STUDY_FIGURES
+from aestudy.figures import (
+    MANIFOLD,
+    MANIFOLD_MAX_LATENT_DIM,
+    RUN_FIGURES,
+    RUN_SOURCES,
+    STUDY_FIGURES,
+)
 
 # How the report shows a metric's mean ± std: "auto" with four decimals for small
 # numbers (MSE) and two for large ones (nats), "two" whatever its size (decibels,
@@ -110,7 +116,7 @@ class Kind:
             if not isinstance(metric, Metric):
                 raise ValueError(f"{what} lists the metric {metric!r}; expected a Metric.")
         for figure in self.figures:
-            if figure.source not in ("data", "history", "metrics", "scores"):
+            if figure.source not in RUN_SOURCES:
                 raise ValueError(
                     f"{what} lists the figure '{figure.name}', drawn from "
                     f"'{figure.source}'; expected a per-run figure kind."
@@ -168,17 +174,23 @@ COMMON_METRICS = (
 )
 
 
+def _declared_once(study, field, what):
+    """{name: declaration} of the study's own and of every kind's `field` (its
+    metrics, its figures), refusing two different declarations of one name."""
+    declared = {item.name: item for item in study}
+    for kind in KINDS.values():
+        for item in getattr(kind, field):
+            if declared.setdefault(item.name, item) != item:
+                raise ValueError(
+                    f"model kind '{kind.name}' declares {what} '{item.name}' that another "
+                    "kind or the study declares differently; expected one declaration, shared."
+                )
+    return declared
+
+
 def kind_metrics():
     """Every test-set metric some kind reports, in table order, once each."""
-    metrics = {metric.name: metric for metric in COMMON_METRICS}
-    for kind in KINDS.values():
-        for metric in kind.metrics:
-            if metrics.setdefault(metric.name, metric) != metric:
-                raise ValueError(
-                    f"model kind '{kind.name}' declares the metric '{metric.name}' "
-                    "unlike another kind does; expected one declaration, shared."
-                )
-    return list(metrics.values())
+    return list(_declared_once(COMMON_METRICS, "metrics", "a metric").values())
 
 
 def metric_names():
@@ -189,16 +201,7 @@ def metric_names():
 def figure_kinds():
     """{name: FigureKind} of every figure kind: the study's and those the kinds
     declare, once each."""
-    figures = {figure.name: figure for figure in STUDY_FIGURES}
-    for kind in KINDS.values():
-        for figure in kind.figures:
-            if figures.setdefault(figure.name, figure) != figure:
-                raise ValueError(
-                    f"model kind '{kind.name}' declares a figure kind '{figure.name}' "
-                    "that another kind or the study declares differently; expected one "
-                    "declaration, shared."
-                )
-    return figures
+    return _declared_once(STUDY_FIGURES, "figures", "a figure kind")
 
 
 def count_parameters(model):
