@@ -5,11 +5,11 @@ of the stack is the run it would be alone.
 
     .venv/bin/python benchmarks/runs_together.py --runs 1 3 10 30
 
-The stacked step is the pipeline's written-out backward
-(aestudy.training.written_out_backward) over a leading run dimension: each
-weight a [R, out, in] view, `baddbmm`/`bmm` where one run has `addmm`/`mm`, all
-parameters views of one flat tensor and one fused Adam update of it; the flat
-tensor is timed in two layouts, [R, parameters] and parameter-major (FlatStack).
+The stacked step is the pipeline's (aestudy.training.together): the written-out
+backward over a leading run dimension, each weight a [R, out, in] view,
+`baddbmm`/`bmm` where one run has `addmm`/`mm`, all parameters views of one flat
+tensor and one fused Adam update of it. The flat tensor is timed in two layouts,
+[R, parameters] and parameter-major (FlatStack), which the pipeline uses.
 Each run keeps what it has alone: its seed's initial weights (`build_model`
 after `torch.manual_seed(seed)`), its batch order (a permutation per epoch from
 a generator seeded with its seed, as `train_epoch` draws it) and its VAE noise
@@ -28,11 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
@@ -41,9 +38,7 @@ from aestudy.config import resolve_config  # noqa: E402
 from aestudy.data.embedded import embedded_digits  # noqa: E402
 from aestudy.data.prepared import to_float  # noqa: E402
 from aestudy.kinds import build_model  # noqa: E402
-from aestudy.kinds.layers import gaussian_sample  # noqa: E402
 from aestudy.training.loop import (  # noqa: E402
-    ALIGNMENT,
     batch_loss,
     flatten_parameters,
     flush_denormals,
@@ -51,14 +46,13 @@ from aestudy.training.loop import (  # noqa: E402
     make_train_step,
     seed_everything,
 )
-from aestudy.training.written_out_backward import loss_gradients  # noqa: E402
+from aestudy.training.together import LAYOUTS, RunsTogether, noise_generator  # noqa: E402
 
 DEFAULT_LATENT = {"ae": 4, "vae": 20}
 # The largest weight difference after 300 steps between the fused and the unfused
 # Adam update, fed the same batches (benchmarks/README.md, "Seconds per training
 # epoch"): the rounding drift a change of the last bits leads to.
 README_DRIFT = {"ae": 4.8e-3, "vae": 9.7e-2}
-LAYOUTS = ("runs", "parameters")  # see FlatStack
 
 
 # -- what each run draws from its seed -------------------------------------------------
@@ -83,16 +77,11 @@ class Batches:
 
 
 def seeded_model(spec, image_shape, latent_dim, seed, device):
-    """(the model a training job starts from, the state of the generator its VAE
-    noise comes from): as train_autoencoder.py seeds and builds it."""
+    """(the model a training job starts from, the generator its VAE noise comes
+    from): as train_autoencoder.py seeds and builds it."""
     torch.manual_seed(seed)
     model = build_model(spec, image_shape, latent_dim).to(device)
-    if torch.device(device).type == "cpu":
-        noise = torch.Generator()
-        noise.set_state(torch.get_rng_state())  # the build drew from it
-    else:  # the build drew from the CPU generator only
-        noise = torch.Generator(device).manual_seed(seed)
-    return model, noise
+    return model, noise_generator(seed, device)
 
 
 # -- the pipeline's step, one run ------------------------------------------------------
@@ -127,179 +116,36 @@ class Alone:
         return total
 
 
-# -- the stacked step ------------------------------------------------------------------
-
-
-def aligned(numel):
-    return -(-numel // ALIGNMENT) * ALIGNMENT
-
-
-class FlatStack:
-    """The parameters of R models of one shape as views of one flat tensor, and
-    their gradients likewise; one optimizer updates the whole flat tensor at once.
-
-    layout "runs": a [R, P] tensor, row r holding run r's parameters in
-    `named_parameters` order, each 64-byte aligned as flatten_parameters lays them;
-    a weight's [R, out, in] view then steps from run to run by P. Layout
-    "parameters": each parameter's [R, ...] block contiguous, one after another,
-    so that `bmm` reads and writes whole blocks."""
-
-    def __init__(self, models, spec, layout="runs"):
-        names_shapes = [(n, p.shape) for n, p in models[0].named_parameters()]
-        runs = len(models)
-        offsets, total = [], 0
-        for _, shape in names_shapes:
-            offsets.append(total)
-            total += aligned(shape.numel()) * (1 if layout == "runs" else runs)
-        first = next(models[0].parameters())
-        if layout not in LAYOUTS:
-            raise ValueError(f"layout '{layout}': expected one of {', '.join(LAYOUTS)}")
-        if layout == "runs":
-            flat = first.new_zeros(runs, aligned(total))
-        else:
-            flat = first.new_zeros(total)
-
-        def views(tensor):
-            if layout == "runs":
-                return {
-                    name: tensor[:, offset : offset + shape.numel()].view(runs, *shape)
-                    for (name, shape), offset in zip(names_shapes, offsets, strict=True)
-                }
-            return {
-                name: tensor[offset : offset + runs * shape.numel()].view(runs, *shape)
-                for (name, shape), offset in zip(names_shapes, offsets, strict=True)
-            }
-
-        for name, view in views(flat).items():
-            for run, model in enumerate(models):
-                view[run] = model.get_parameter(name).detach()
-        self.flat = nn.Parameter(flat)
-        self.flat.grad = torch.zeros_like(flat)
-        self.params, self.grads = views(self.flat.data), views(self.flat.grad)
-        self.optimizer = make_optimizer(spec, [self.flat])
-
-    def run_weights(self, run):
-        return {name: p[run] for name, p in self.params.items()}
-
-
-class Layer(NamedTuple):
-    """One module of a Linear/ReLU/Sigmoid stack, over the runs. A Linear's weight
-    is [R, out, in], its bias [R, out]; its gradient views are None in a compiled
-    step, which returns its gradients by name instead."""
-
-    kind: str  # "linear", "relu" or "sigmoid"
-    name: str = ""
-    weight: torch.Tensor | None = None
-    bias: torch.Tensor | None = None
-    grad_weight: torch.Tensor | None = None
-    grad_bias: torch.Tensor | None = None
-
-
-def stacked_layers(model, stack, modules, functional):
-    names = {m: n for n, m in model.named_modules()}
-    layers = []
-    for module in modules:
-        if not isinstance(module, nn.Linear):
-            layers.append(Layer("relu" if isinstance(module, nn.ReLU) else "sigmoid"))
-            continue
-        name = names[module]
-        weight, bias = (stack.params[f"{name}.{p}"] for p in ("weight", "bias"))
-        grads = (None, None)
-        if not functional:
-            grads = tuple(stack.grads[f"{name}.{p}"] for p in ("weight", "bias"))
-        layers.append(Layer("linear", name, weight, bias, *grads))
-    return layers
-
-
-def linear(layer, h):
-    """What F.linear runs (addmm), over the runs."""
-    return torch.baddbmm(layer.bias.unsqueeze(1), h, layer.weight.transpose(1, 2))
-
-
-def forward_stack(layers, h):
-    """written_out_backward.forward_stack over [R, B, features]."""
-    outputs = []
-    for layer in layers:
-        if layer.kind == "linear":
-            h = linear(layer, h)
-        elif layer.kind == "relu":
-            h = h.clamp_min_(0)  # in place, as there
-        else:
-            h = h.sigmoid_()
-        outputs.append(h)
-    return outputs
-
-
-def linear_backward(layer, h, grad, found, input_grad):
-    """AddmmBackward over the runs: the weight and bias gradients (into the views,
-    or into `found` by parameter name), and the input's gradient if asked."""
-    if layer.grad_weight is None:
-        found[f"{layer.name}.weight"] = torch.bmm(grad.transpose(1, 2), h)
-        found[f"{layer.name}.bias"] = grad.sum(1)
-    else:
-        torch.bmm(grad.transpose(1, 2), h, out=layer.grad_weight)
-        torch.sum(grad, 1, out=layer.grad_bias)
-    return torch.bmm(grad, layer.weight) if input_grad else None
-
-
-def backward_stack(layers, h_in, outputs, grad, found, input_grad=False):
-    """written_out_backward.backward_stack over the runs."""
-    inputs = [h_in, *outputs[:-1]]
-    for index in range(len(layers) - 1, -1, -1):
-        layer, h, out = layers[index], inputs[index], outputs[index]
-        if layer.kind == "linear":
-            grad = linear_backward(layer, h, grad, found, bool(index) or input_grad)
-        elif layer.kind == "relu":
-            grad = torch.ops.aten.threshold_backward(grad, out, 0)
-        else:
-            grad = torch.ops.aten.sigmoid_backward(grad, out)
-    return grad
+# -- the stacked step: the pipeline's (aestudy.training.together) ----------------------
 
 
 class Stacked:
-    """R runs of one model trained in one step; the AE and the VAE differ in
-    `arrange`, `draw_noise` and `gradients`.
-
-    Eagerly the gradients are written into the flat gradient's views, as the
-    pipeline's step writes them. With a compile mode the gradient function is
-    compiled and returns its gradients (a CUDA graph's outputs live in memory of
-    its own), and one multi-tensor copy puts them into the views."""
+    """R runs of one model trained in one step by the pipeline's RunsTogether, each
+    drawing its batches from its seed. With a compile mode the gradient function is
+    compiled and returns its gradients by name (a CUDA graph's outputs live in
+    memory of its own), which one multi-tensor copy puts into the flat gradient."""
 
     def __init__(self, spec, images, latent_dim, seeds, device, compile_mode=None, layout="runs"):
         image_shape = tuple(images.shape[1:])
         pairs = [seeded_model(spec, image_shape, latent_dim, seed, device) for seed in seeds]
         self.models = [model for model, _ in pairs]
         self.noise = [generator for _, generator in pairs]
-        self.stack = FlatStack(self.models, spec, layout)
+        self.step_of = RunsTogether(
+            self.models, spec, self.noise, functional=compile_mode is not None, layout=layout
+        )
+        if compile_mode is not None:
+            self.step_of.gradients = torch.compile(self.step_of.gradients, mode=compile_mode)
+        self.stack = self.step_of.stack
         self.batches = [Batches(seed, len(images), spec["batch_size"], device) for seed in seeds]
-        self.images, self.latent_dim = images, latent_dim
-        self.functional = compile_mode is not None
-        self.arrange(self.models[0])
-        self.gradients_of = self.gradients
-        if self.functional:
-            self.gradients_of = torch.compile(self.gradients, mode=compile_mode)
-            self.grad_names = list(self.stack.grads)
-            self.grad_views = [self.stack.grads[name] for name in self.grad_names]
+        self.images = images
+        for model in self.models:
+            model.train()
 
-    def draw(self):
-        """This step's images, [R, B, ...], each run's own batch, and their indices."""
-        index = torch.stack([b.next() for b in self.batches])
-        images = self.images.index_select(0, index.view(-1))
-        return images.view(*index.shape, *self.images.shape[1:]), index
-
-    def draw_noise(self, x):
-        return None
-
-    @torch.no_grad()
     def step(self):
-        """One step of every run; each run's recorded loss sum, [R]."""
-        x, index = self.draw()
-        noise = self.draw_noise(x)
-        losses, found = self.gradients_of(x, noise)
-        if self.functional:
-            torch._foreach_copy_(self.grad_views, [found[n] for n in self.grad_names])
-        self.stack.optimizer.step()
-        return losses, index
+        """One step of every run; each run's recorded loss sum, [R], and the batches."""
+        index = torch.stack([b.next() for b in self.batches])
+        x = self.images.index_select(0, index.view(-1)).view(*index.shape, *self.images.shape[1:])
+        return self.step_of(x), index
 
     def train(self, steps, record=None):
         total = torch.zeros(len(self.batches), device=self.images.device)
@@ -311,84 +157,11 @@ class Stacked:
                 record["losses"].append(losses.clone())
         return total
 
-
-class StackedAE(Stacked):
-    def arrange(self, model):
-        modules = [*model.encoder, *model.decoder]
-        self.layers = stacked_layers(model, self.stack, modules, self.functional)
-
-    def gradients(self, x, noise):
-        runs, size = x.shape[:2]
-        x_flat = x.reshape(runs, size, -1)
-        outputs = forward_stack(self.layers, x_flat)
-        diff = outputs[-1] - x_flat
-        # mse_loss_backward's arithmetic for one run's mean: (recon - x) * (2 / numel)
-        grad = diff * (2.0 / x_flat[0].numel())
-        found = {}
-        backward_stack(self.layers, x_flat, outputs, grad, found)
-        return diff.square().mean((1, 2)) * size, found  # each run's recorded loss sum
+    def run_weights(self, run):
+        return {name: p[run] for name, p in self.stack.params.items()}
 
 
-class StackedVAE(Stacked):
-    def arrange(self, model):
-        self.encoder = stacked_layers(model, self.stack, list(model.encoder), self.functional)
-        heads = [model.fc_mean, model.fc_logvar]
-        self.heads = stacked_layers(model, self.stack, heads, self.functional)
-        self.decoder = stacked_layers(model, self.stack, model.logit_layers(), self.functional)
-        self.beta = model.beta
-
-    def draw_noise(self, x):
-        runs, size = x.shape[:2]
-        noise = x.new_empty(runs, size, self.latent_dim)
-        for row, generator in zip(noise, self.noise, strict=True):
-            torch.randn(row.shape, generator=generator, out=row)  # what randn_like draws alone
-        return noise
-
-    def losses(self, logits, x_flat, mean, logvar):
-        """Each run's BCE (summed) + beta KL, summed in the order vae_loss sums them."""
-        bce = F.binary_cross_entropy_with_logits(logits, x_flat, reduction="none").sum(2)
-        kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=2)
-        return bce.sum(1) + self.beta * kl.sum(1)
-
-    def gradients(self, x, noise):
-        runs, size = x.shape[:2]
-        x_flat = x.reshape(runs, size, -1)
-        encoded = forward_stack(self.encoder, x_flat)
-        h = encoded[-1]
-        mean, logvar = (linear(head, h) for head in self.heads)
-        z = gaussian_sample(mean, logvar, noise)
-        decoded = forward_stack(self.decoder, z)
-        logits = decoded[-1]
-        if self.functional:  # autograd.grad breaks a compiled graph; its closed form does not
-            losses = self.losses(logits, x_flat, mean, logvar)
-            grad_logits = torch.sigmoid(logits) - x_flat
-            grad_mean = self.beta * mean
-            grad_logvar = self.beta * 0.5 * (logvar.exp() - 1)
-        else:  # as the pipeline's step: the loss's own gradient by autograd
-            kept = {}
-
-            def loss_of(lg, m, lv):
-                kept["runs"] = self.losses(lg, x_flat, m, lv)
-                return kept["runs"].sum()  # the runs' gradients do not mix
-
-            _, (grad_logits, grad_mean, grad_logvar) = loss_gradients(
-                loss_of, [logits, mean, logvar]
-            )
-            losses = kept["runs"].detach()
-        found = {}
-        grad_z = backward_stack(self.decoder, z, decoded, grad_logits, found, True)
-        # Autograd adds the reparameterisation's share after the KL term's, in this order.
-        grad_mean = grad_mean + grad_z
-        grad_logvar = grad_logvar + grad_z * noise * torch.exp(0.5 * logvar) * 0.5
-        grad_h = None
-        for head, grad in zip(self.heads, (grad_mean, grad_logvar), strict=True):
-            share = linear_backward(head, h, grad, found, True)
-            grad_h = share if grad_h is None else grad_h + share
-        backward_stack(self.encoder, x_flat, encoded, grad_h, found)
-        return losses, found
-
-
-STACKED = {"ae": StackedAE, "vae": StackedVAE}
+STACKED = ("ae", "vae")
 
 
 # -- the check: each run of the stack is the run it would be alone ---------------------
@@ -410,10 +183,9 @@ def check_runs(spec, images, latent_dim, seeds, steps, device):
     device = torch.device(device)
     stacks = {}
     for layout in LAYOUTS:
-        stacked = STACKED[spec["kind"]](spec, images, latent_dim, seeds, device, layout=layout)
+        stacked = Stacked(spec, images, latent_dim, seeds, device, layout=layout)
         initial = [
-            {n: t.clone() for n, t in stacked.stack.run_weights(r).items()}
-            for r in range(len(seeds))
+            {n: t.clone() for n, t in stacked.run_weights(r).items()} for r in range(len(seeds))
         ]
         record = {"batches": [], "losses": []}
         stacked.train(steps, record)
@@ -435,7 +207,7 @@ def check_runs(spec, images, latent_dim, seeds, steps, device):
         names = [n for n, _ in alone.model.named_parameters()]
         for layout, (stacked, initial, batches, stacked_losses) in stacks.items():
             loss_diff = (losses - stacked_losses[:, run]).abs()
-            weights = stacked.stack.run_weights(run)
+            weights = stacked.run_weights(run)
             rows.append(
                 dict(
                     layout=layout,
@@ -517,9 +289,7 @@ def measure(spec, images, latent_dim, runs, args, peak, flops):
 
     loops = {"alone": train_alone}
     for layout in LAYOUTS:
-        stacked = STACKED[spec["kind"]](
-            spec, images, latent_dim, seeds, args.device, args.compile_mode, layout
-        )
+        stacked = Stacked(spec, images, latent_dim, seeds, args.device, args.compile_mode, layout)
         loops[layout] = lambda steps, stacked=stacked: stacked.train(steps).sum().item()
     for loop in loops.values():
         loop(args.warmup)  # compiling, recording CUDA graphs, first allocations

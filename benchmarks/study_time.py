@@ -44,6 +44,8 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid")
 def group_of(rule):
     if rule in GROUPS:
         return GROUPS[rule]
+    if rule.startswith("train_together_seeds"):  # several seeds in one job
+        return "training"
     return "figures" if rule.startswith("plot_") else "other"
 
 

@@ -160,6 +160,27 @@ def planned_jobs(output):
     return [(rule, wildcards) for rule, wildcards in jobs]
 
 
+def trained_runs(jobs):
+    """The wildcards of every run the planned training jobs train: one per job that
+    trains a run alone (train_autoencoder), one per seed of a job that trains
+    several (train_together_seeds0_1_2)."""
+    runs = []
+    for rule, wildcards in jobs:
+        if rule == "train_autoencoder":
+            runs.append(dict(wildcards))
+        elif rule.startswith("train_together_seeds"):
+            for seed in rule.removeprefix("train_together_seeds").split("_"):
+                runs.append(dict(wildcards, seed=seed))
+    return runs
+
+
+def count_trained(jobs, **wildcards):
+    """How many planned runs train, of those with these wildcards."""
+    return sum(
+        all(run.get(k) == str(v) for k, v in wildcards.items()) for run in trained_runs(jobs)
+    )
+
+
 def model_spec(kind, **settings):
     """A model's config entry resolved as the pipeline resolves it: the schema's
     defaults for every key not given."""

@@ -14,7 +14,14 @@ from test_config import BAD, MESSAGE
 from aestudy import StudyError
 from aestudy.checksums import digest
 from aestudy.evaluation.saved_runs import load_run
-from conftest import copy_repository, model_spec, planned_jobs, skip_or_fail, snakemake
+from conftest import (
+    copy_repository,
+    model_spec,
+    planned_jobs,
+    skip_or_fail,
+    snakemake,
+    trained_runs,
+)
 
 
 @pytest.mark.workflow
@@ -73,7 +80,7 @@ def test_config_overrides_of_lists_and_mappings_are_read_as_yaml(tmp_path):
         *["--config", "seeds=[3]", "evaluation={iw_samples: 7, batch_size: 50}"],
     )
     jobs = planned_jobs(process.stdout)
-    trained = {(w["model"], w["seed"]) for rule, w in jobs if rule == "train_autoencoder"}
+    trained = {(run["model"], run["seed"]) for run in trained_runs(jobs)}
     assert ("ae", "3") in trained and ("ae", "0") not in trained
     assert "Config error" not in process.stderr
 

@@ -37,7 +37,9 @@ def test_default_study_is_the_course_report():
     for model in (ae, cnn, vae):
         assert (model["optimizer"], model["lr"], model["batch_size"]) == ("adam", 0.001, 64)
         assert model["seeds"] == [0, 1, 2]
-    assert config["compute"]["train"] == dict(threads=2, gpu=1, mem_mb=8000, runtime=720)
+    assert config["compute"]["train"] == dict(
+        threads=2, gpu=1, mem_mb=8000, runtime=720, runs_per_job=3, jobs_per_gpu=1
+    )
     # Documented defaults: K = 100 importance samples, evaluation in batches of 500.
     # and the denoising article's noise (factor 0.5, clipped) for the corrupted test set.
     denoising = dict(type="gaussian", factor=0.5, drop_fraction=0.5, seed=0)

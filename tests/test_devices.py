@@ -28,6 +28,23 @@ def test_jobs_claim_different_gpus_and_wait_when_all_are_taken(four_gpus, tmp_pa
     assert devices.claim_device("auto", tmp_path)[0].index == 0
 
 
+def test_jobs_per_gpu_gives_each_gpu_that_many_slots(four_gpus, tmp_path):
+    """Jobs spread over the GPUs first, then share them; a slot's lock is released
+    with its job."""
+    claimed = [devices.claim_device("auto", tmp_path, jobs_per_gpu=2) for _ in range(8)]
+    assert [d.index for d, _ in claimed] == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert "slot 1 of 2" in claimed[0][1] and "slot 2 of 2" in claimed[4][1]
+    with pytest.raises(RuntimeError, match=r"no free GPU among 4 \(2 job\(s\) each\)"):
+        devices.claim_device("auto", tmp_path, wait_seconds=0.2, poll=0.05, jobs_per_gpu=2)
+    devices._held.pop(1).close()  # the job on GPU 1's first slot ends
+    assert devices.claim_device("auto", tmp_path, jobs_per_gpu=2)[0].index == 1
+    # one job per GPU (the default) uses the first slots' locks only
+    devices.release_devices()
+    assert [devices.claim_device("auto", tmp_path)[0].index for _ in range(4)] == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="no free GPU among 4"):
+        devices.claim_device("auto", tmp_path, wait_seconds=0.2, poll=0.05)
+
+
 def test_a_scheduler_given_device_is_used_as_is(four_gpus, monkeypatch, tmp_path):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
     device, note = devices.claim_device("auto", tmp_path)

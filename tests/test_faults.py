@@ -23,7 +23,8 @@ pytestmark = pytest.mark.workflow
 # checkpoint within tens of milliseconds, and the epochs after it take seconds
 # (the AE's epoch on the digits is the shortest, about 20 ms on a fast machine).
 MODELS = {
-    "vae": {"kind": "vae", "dataset": "digits", "latent_dims": [8], "epochs": 15},
+    # two seeds, trained together in one job (compute.train.runs_per_job)
+    "vae": {"kind": "vae", "dataset": "digits", "latent_dims": [8], "epochs": 15, "seeds": [0, 1]},
     "ae": {"kind": "ae", "dataset": "digits", "latent_dims": [8], "epochs": 80},
     "cnn_ae": {"kind": "cnn_ae", "dataset": "sample_patches", "latent_dims": [64], "epochs": 12},
 }
@@ -40,12 +41,16 @@ STUDY = {
 }
 
 
-def run_dir(kind):
-    return f"results/runs/{kind}/z{MODELS[kind]['latent_dims'][0]}/seed0"
+def run_dir(kind, seed=0):
+    return f"results/runs/{kind}/z{MODELS[kind]['latent_dims'][0]}/seed{seed}"
 
 
-def target(kind):
-    return f"{run_dir(kind)}/metrics.json"
+def target(kind, seed=0):
+    return f"{run_dir(kind, seed)}/metrics.json"
+
+
+def targets(kind):
+    return [target(kind, seed) for seed in MODELS[kind].get("seeds", [0])]
 
 
 def study_copy(path, kind, prepared_from):
@@ -65,8 +70,8 @@ def uninterrupted(tmp_path_factory):
     its model alone (its own seed, data and settings)."""
     workdir = copy_repository(tmp_path_factory.mktemp("straight"))
     (workdir / "study.yaml").write_text(yaml.safe_dump(dict(STUDY, models=MODELS)))
-    targets = [target(kind) for kind in MODELS]
-    snakemake(workdir, *targets, "--cores", "2", "--configfile", "study.yaml")
+    every = [path for kind in MODELS for path in targets(kind)]
+    snakemake(workdir, *every, "--cores", "2", "--configfile", "study.yaml")
     return workdir
 
 
@@ -75,7 +80,7 @@ def start_and_wait_for_checkpoint(workdir, kind):
         sys.executable,
         "-m",
         "snakemake",
-        target(kind),
+        *targets(kind),
         "--cores",
         "1",
         "--configfile",
@@ -104,32 +109,34 @@ def assert_nothing_looks_finished(workdir, kind):
     assert 3 <= stopped_at < MODELS[kind]["epochs"]
 
 
-def history_without_seconds(workdir, kind):
-    history = pd.read_csv(workdir / run_dir(kind) / "history.csv")
-    return history.drop(columns="seconds")
-
-
 def assert_same_as(resumed, straight, kind):
-    run = run_dir(kind)
-    log = (resumed / "logs/train" / run.removeprefix("results/runs/")).with_suffix(".log")
+    # the job's one log: a run's own, or its group's (seeds0_1.log)
+    (log,) = (resumed / "logs/train" / kind).glob("z*/*.log")
     assert "resuming from the checkpoint after epoch" in log.read_text()
+    for seed in MODELS[kind].get("seeds", [0]):
+        assert_same_run(resumed, straight, kind, seed)
+
+
+def assert_same_run(resumed, straight, kind, seed):
+    run = run_dir(kind, seed)
     assert not (resumed / run / "checkpoint.pt").exists()
     # Every number, the evaluation's random draws included; the resumed run's first
     # epochs ran in a fresh process, so this also shows that the same config and
     # seed give the same run.
-    resumed_metrics = json.loads((resumed / target(kind)).read_text())
-    straight_metrics = json.loads((straight / target(kind)).read_text())
+    resumed_metrics = json.loads((resumed / target(kind, seed)).read_text())
+    straight_metrics = json.loads((straight / target(kind, seed)).read_text())
     varying = {"seconds", "provenance"}  # timings, and start and end times
     assert resumed_metrics.keys() == straight_metrics.keys()
     for key in resumed_metrics.keys() - varying:
-        assert resumed_metrics[key] == straight_metrics[key], key
+        assert resumed_metrics[key] == straight_metrics[key], (seed, key)
     a = torch.load(resumed / run / "model.pt", weights_only=True)["state_dict"]
     b = torch.load(straight / run / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
     # Every epoch's losses, the resumed ones included, equal the uninterrupted run's.
-    resumed_history = history_without_seconds(resumed, kind)
+    resumed_history = pd.read_csv(resumed / run / "history.csv").drop(columns="seconds")
     assert len(resumed_history) == MODELS[kind]["epochs"]
-    pd.testing.assert_frame_equal(resumed_history, history_without_seconds(straight, kind))
+    straight_history = pd.read_csv(straight / run / "history.csv").drop(columns="seconds")
+    pd.testing.assert_frame_equal(resumed_history, straight_history)
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
@@ -146,7 +153,7 @@ def test_killed_training_job_resumes_on_the_next_run(tmp_path, uninterrupted, ki
         os.kill(int(pid), signal.SIGKILL)
     assert process.wait(timeout=60) != 0  # snakemake reports the failed job
     assert_nothing_looks_finished(workdir, kind)
-    snakemake(workdir, target(kind), "--cores", "1", "--configfile", "study.yaml")
+    snakemake(workdir, *targets(kind), "--cores", "1", "--configfile", "study.yaml")
     assert_same_as(workdir, straight, kind)
 
 
@@ -160,5 +167,5 @@ def test_killed_snakemake_resumes_after_unlock(tmp_path, uninterrupted):
     process.wait()
     assert_nothing_looks_finished(workdir, kind)
     snakemake(workdir, "--unlock", "--configfile", "study.yaml")
-    snakemake(workdir, target(kind), "--cores", "1", "--configfile", "study.yaml")
+    snakemake(workdir, *targets(kind), "--cores", "1", "--configfile", "study.yaml")
     assert_same_as(workdir, straight, kind)

@@ -120,16 +120,13 @@ def train_and_evaluate(folder, dataset, name, spec, latent_dim, untrained=False)
         torch.save(dataset, dataset_path)
     run = dict(model=name, latent_dim=latent_dim, seed=0)
     weights = folder / f"{name}.pt"
-    train_autoencoder.main(
-        dataset_path,
-        spec,
-        run,
+    files = train_autoencoder.RunFiles(
         weights,
         folder / f"{name}.csv",
         folder / f"{name}.architecture.json",
         folder / f"{name}.ckpt",
-        log=lambda _: None,
     )
+    train_autoencoder.main(dataset_path, spec, [run], [files], log=lambda _: None)
     if untrained:
         record = torch.load(weights, weights_only=True)
         seed_everything(0)  # as the training script starts

@@ -338,7 +338,7 @@ def test_framing_flags_stand_in_data_and_short_training():
     )
     rows = dict(framing["rows"])
     assert rows["Config files"] == "config/smoke.yaml"
-    assert rows["Training time"].startswith("1.0 hours over 2 training jobs")
+    assert rows["Training time"].startswith("1.0 hours over 2 training runs")
     assert "Snakemake" in rows["Software"] and "PyTorch" in rows["Software"]
     stand_in, what, short = framing["notices"]
     assert "ae trained on 'digits'" in stand_in and "not results on mnist" in stand_in

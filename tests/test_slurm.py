@@ -91,7 +91,9 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         # The test's GPU is a stand-in (/dev/null): PyTorch finds no CUDA behind it.
         assert provenance["device"] == "cpu"
         job_ids.add(provenance["slurm_job_id"])
-    assert len(job_ids) == len(targets)  # one SLURM job per training run
+    # one SLURM job per training job: each target is in a group of seeds of its own
+    # (ae z2 and vae z20 train seeds 0 and 1 together), the CNN-AE's run alone
+    assert len(job_ids) == len(targets)
     # What the profile and the study's compute settings promise reaches sbatch:
     # threads, memory, run time, the GPU, and requeueing after preemption.
     calls = [
@@ -99,7 +101,9 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
         for line in process.stderr.splitlines()
         if line.startswith("sbatch call:")
     ]
-    train = [c for c in calls if "--comment rule_train_autoencoder_" in c]
+    train = [c for c in calls if "--comment rule_train_" in c]
+    together = [c for c in train if "--comment rule_train_together_seeds" in c]
+    assert len(together) == 3, train  # ae z2 (seeds 0, 1), vae z20 (0, 1), vae_anomaly (0)
     prepare = [c for c in calls if "--comment rule_prepare_data_" in c]
     # A run's evaluation and figures are one SLURM job (a group), never jobs of their own.
     groups = [c for c in calls if "--comment rule_run_" in c]

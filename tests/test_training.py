@@ -92,10 +92,12 @@ import train_autoencoder
 from conftest import model_spec
 folder, flush = sys.argv[1], sys.argv[2] == "true"
 spec = model_spec("ae", epochs=1, flush_denormals=flush)
-train_autoencoder.main(
-    f"{folder}/digits.pt", spec, dict(model="ae", latent_dim=2, seed=0),
+files = train_autoencoder.RunFiles(
     f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/architecture.json",
     f"{folder}/checkpoint.pt",
+)
+train_autoencoder.main(
+    f"{folder}/digits.pt", spec, [dict(model="ae", latent_dim=2, seed=0)], [files],
     threads=2, log=lambda _: None,
 )
 denormals = torch.from_numpy(numpy.full(1 << 22, 1 << 20, numpy.uint32).view(numpy.float32))

@@ -11,7 +11,7 @@ import yaml
 
 from aestudy.kinds import KINDS
 from aestudy.report.verdicts import LEARNED_BELOW
-from conftest import copy_repository, planned_jobs, snakemake
+from conftest import copy_repository, count_trained, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -26,10 +26,10 @@ def test_dry_run_lists_the_whole_default_study(tmp_path):
     workdir = copy_repository(tmp_path)
     jobs = planned_jobs(snakemake(workdir, "-n", "--cores", "4").stdout)
     assert count(jobs, "download_dataset") == count(jobs, "prepare_data") == 2  # mnist, cifar10
-    assert count(jobs, "train_autoencoder") == 4 * 3 + 1 * 3 + 1 * 3 + 1 * 3
-    assert count(jobs, "train_autoencoder", model="ae_cifar10", latent_dim=7) == 3
-    assert count(jobs, "train_autoencoder", model="ae", latent_dim=7, seed=2) == 1
-    assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=256) == 3
+    assert count_trained(jobs) == 4 * 3 + 1 * 3 + 1 * 3 + 1 * 3
+    assert count_trained(jobs, model="ae_cifar10", latent_dim=7) == 3
+    assert count_trained(jobs, model="ae", latent_dim=7, seed=2) == 1
+    assert count_trained(jobs, model="cnn_ae", latent_dim=256) == 3
     assert count(jobs, "evaluate_run") == 21
     assert count(jobs, "pca_baseline") == 7  # mnist z2,3,4,7,20; cifar10 z7,256
     assert count(jobs, "aggregate_metrics") == 1
@@ -47,7 +47,7 @@ def test_many_seeds_train_every_seed_but_draw_run_figures_for_the_first_ones(tmp
     jobs = planned_jobs(
         snakemake(workdir, "-n", "--cores", "2", "--configfile", "many.yaml").stdout
     )
-    assert count(jobs, "train_autoencoder") == count(jobs, "evaluate_run") == 2 * 4
+    assert count_trained(jobs) == count(jobs, "evaluate_run") == 2 * 4
     for rule in ("plot_loss_curve", "plot_reconstructions", "plot_samples"):
         drawn = sorted((w["latent_dim"], w["seed"]) for r, w in jobs if r == rule)
         assert drawn == [("2", "3"), ("2", "5"), ("8", "3"), ("8", "5")], rule
@@ -68,14 +68,15 @@ def test_a_study_with_partial_blocks_plans(tmp_path):
     (workdir / "partial.yaml").write_text(yaml.safe_dump(study))
     process = snakemake(workdir, "-n", "--cores", "2", "--configfile", "partial.yaml")
     jobs = planned_jobs(process.stdout)
-    assert count(jobs, "train_autoencoder") == 3 and count(jobs, "plot_interpolation") == 3
+    assert count_trained(jobs) == 3 and count(jobs, "plot_interpolation") == 3
     # one latent size: no figure against the latent size (it would show one point)
     assert count(jobs, "plot_latent_dim_sweep") == 0
-    # the training jobs carry the default memory and runtime the partial block left out
+    # the training job (the three seeds together) carries the default memory and
+    # runtime the partial block left out
     training = [
-        block for block in process.stdout.split("\n[") if "rule train_autoencoder:" in block
+        block for block in process.stdout.split("\n[") if "rule train_together_seeds0_1_2:" in block
     ]
-    assert len(training) == 3
+    assert len(training) == 1
     assert all("runtime=720" in block and "mem_mb=8000," in block for block in training)
 
 
@@ -157,11 +158,15 @@ def test_smoke_study_runs_to_completion(smoke_study):
     assert provenance["device"].startswith(device)
     assert provenance["started"] <= provenance["finished"] and provenance["threads"] == 1
     assert provenance["git_commit"] == process.commit and provenance["host"]
-    assert (workdir / "results/benchmarks/train/vae/z20/seed1.tsv").exists()
+    # the VAE's two seeds train in one job (compute.train.runs_per_job): one file
+    assert (workdir / "results/benchmarks/train/vae/z20/seeds0_1.tsv").exists()
     compute = read_rows(workdir / "results/tables/compute.csv")
     assert len(compute) == len(rows) and all(float(r["seconds"]) > 0 for r in compute)
     assert all(float(r["max_rss_mb"]) > 50 and r["device"] == device for r in compute)
-    assert (workdir / "logs/train/vae/z20/seed1.log").read_text().count("epoch") >= 2
+    log = (workdir / "logs/train/vae/z20/seeds0_1.log").read_text()
+    assert "training 2 runs together (seeds 0, 1)" in log
+    assert log.count("seed 1 epoch") == 2
+    assert (workdir / "logs/train/cnn_ae/z64/seed1.log").read_text().count("epoch") >= 2
 
 
 def test_summary_has_mean_std_over_seeds_and_the_pca_baseline(smoke_study):
@@ -233,18 +238,20 @@ def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):
     jobs = planned_jobs(
         snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
     )
-    assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", model="vae") == 4
+    assert count_trained(jobs) == count_trained(jobs, model="vae") == 4
     assert count(jobs, "evaluate_run") == count(jobs, "evaluate_run", model="vae") == 4
     assert count(jobs, "prepare_data") == count(jobs, "pca_baseline") == 0
     assert count(jobs, "aggregate_metrics") == 1
-    # A new seed adds only the new runs.
+    # A new seed adds only the new runs: seed 3 is in a group of its own (3 // 3;
+    # a seed that joins a group not yet full: test_together.py).
     study["models"]["vae"]["beta"] = 1.0
-    study["models"]["ae"]["seeds"] = [0, 1, 2]
+    study["models"]["ae"]["seeds"] = [0, 1, 3]
     changed.write_text(yaml.safe_dump(study))
     jobs = planned_jobs(
         snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
     )
-    assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", seed=2) == 2
+    assert count_trained(jobs) == count_trained(jobs, seed=3) == 2
+    assert count(jobs, "evaluate_run") == count(jobs, "evaluate_run", seed=3) == 2
     # A new latent size adds only its runs (and its PCA baseline).
     study["models"]["ae"]["seeds"] = [0, 1]
     study["models"]["ae"]["latent_dims"] = [2, 4, 3]
@@ -252,7 +259,7 @@ def test_changing_one_model_reruns_only_its_jobs(smoke_study, tmp_path):
     jobs = planned_jobs(
         snakemake(workdir, "-n", "--cores", "2", "--configfile", str(changed)).stdout
     )
-    assert count(jobs, "train_autoencoder") == count(jobs, "train_autoencoder", latent_dim=3) == 2
+    assert count_trained(jobs) == count_trained(jobs, latent_dim=3) == 2
     assert count(jobs, "evaluate_run") == count(jobs, "evaluate_run", latent_dim=3) == 2
     assert count(jobs, "pca_baseline") == count(jobs, "pca_baseline", latent_dim=3) == 1
 
@@ -263,8 +270,8 @@ def test_offline_study_plans_every_model_on_fashion_mnist(tmp_path):
     out = snakemake(workdir, "-n", "--cores", "4", "--configfile", "config/offline.yaml").stdout
     jobs = planned_jobs(out)
     assert [w for r, w in jobs if r == "prepare_data"] == [{"dataset": "fashion_mnist"}]
-    assert count(jobs, "train_autoencoder") == 18
-    assert count(jobs, "train_autoencoder", model="cnn_ae", latent_dim=64) == 3
+    assert count_trained(jobs) == 18
+    assert count_trained(jobs, model="cnn_ae", latent_dim=64) == 3
 
 
 def test_local_jobs_never_take_more_cpus_than_the_machine_has(tmp_path):
@@ -293,7 +300,7 @@ def test_the_workflow_runs_from_another_directory(smoke_study, tmp_path):
     elsewhere.mkdir()
     # The default study (config.yaml beside the Snakefile) plans from an empty folder.
     jobs = planned_jobs(snakemake(elsewhere, "-s", snakefile, "-n", "--cores", "2").stdout)
-    assert count(jobs, "train_autoencoder") == 21 and count(jobs, "render_report") == 1
+    assert count_trained(jobs) == 21 and count(jobs, "render_report") == 1
     # The report is rendered there from the smoke study's results.
     shutil.copytree(workdir / "results", elsewhere / "results")
     (elsewhere / "results/report/index.html").unlink()

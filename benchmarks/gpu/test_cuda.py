@@ -153,3 +153,31 @@ def test_stacked_runs_match_runs_trained_alone_on_the_gpu(images):
         for row in rows:
             assert row["same_start"] and row["same_batches"] and row["same_noise"], row
             assert row["weight_diff"] <= runs_together.README_DRIFT[kind], row
+
+
+def test_a_group_job_trains_each_run_as_alone_on_the_gpu(images):
+    """The pipeline's group job on CUDA (aestudy.training.together): each run's
+    noise from its own CUDA generator, the evaluation's draws included."""
+    from aestudy.training.together import Member, noise_generator, train_together
+
+    x, _ = images["mnist"]
+    for kind, latent_dim in (("ae", 4), ("vae", 20)):
+        spec = spec_of(kind, epochs=2)
+        group = []
+        for seed in (0, 1):
+            seed_everything(seed)
+            model = build_model(spec, (1, 28, 28), latent_dim).to(CUDA)
+            group.append(Member(model, seed, noise_generator(seed, CUDA)))
+        results = train_together(group, spec, x, x[:64], quiet)
+        for member, result, seed in zip(group, results, (0, 1), strict=True):
+            seed_everything(seed)
+            model = build_model(spec, (1, 28, 28), latent_dim).to(CUDA)
+            alone = train_autoencoder(model, spec, x, x[:64], seed, quiet)
+            difference = max(
+                (a - b).abs().max().item()
+                for a, b in zip(model.parameters(), member.model.parameters(), strict=True)
+            )
+            assert difference <= 9.7e-2, (kind, seed, difference)  # the fused update's drift
+            ours = [row["test_loss"] for row in result["history"]]
+            theirs = [row["test_loss"] for row in alone["history"]]
+            assert ours == pytest.approx(theirs, rel=1e-2), (kind, seed)

@@ -1,4 +1,5 @@
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -109,6 +110,61 @@ def training_spec(wildcards):
     left out since they are wildcards: adding a seed reruns only the new runs."""
     spec = config["models"][wildcards.model]
     return {k: v for k, v in spec.items() if k not in ("latent_dims", "seeds")}
+
+
+def trains_in_groups(name):
+    """Whether a model's seeds train in groups of compute.train.runs_per_job: its
+    kind can train several runs in one step (eager, full precision)."""
+    spec = config["models"][name]
+    return (
+        config["compute"]["train"]["runs_per_job"] > 1
+        and kind_of(spec).runs_together
+        and not spec["compile"]
+        and not spec["mixed_precision"]
+    )
+
+
+def seed_groups(name):
+    """A grouped model's seeds, in fixed groups: seed s joins group s // runs_per_job,
+    so that a new seed lands in a new group or in one not yet full, never moving
+    another seed."""
+    per_job = config["compute"]["train"]["runs_per_job"]
+    groups = {}
+    for seed in config["models"][name]["seeds"]:
+        groups.setdefault(seed // per_job, []).append(seed)
+    return [tuple(seeds) for seeds in groups.values()]
+
+
+def group_training_rules():
+    """{seeds of one training job: the grouped models that have that group}: a
+    rule each, since a rule's outputs are fixed in number."""
+    rules = {}
+    for name in config["models"]:
+        if trains_in_groups(name):
+            for seeds in seed_groups(name):
+                rules.setdefault(seeds, []).append(name)
+    return rules
+
+
+def models_pattern(names):
+    """A wildcard constraint matching exactly these model names (none: nothing)."""
+    return "|".join(map(re.escape, names)) if names else "(?!)"
+
+
+def train_benchmark(run):
+    """The benchmark file of the job that trains the run (a group's is shared)."""
+    if trains_in_groups(run["model"]):
+        seeds = next(g for g in seed_groups(run["model"]) if run["seed"] in g)
+        return layout.group_train_benchmark(seeds, run["model"], run["latent_dim"])
+    return layout.train_benchmark(**run)
+
+
+def group_runs(seeds):
+    """An input function: the identities of the runs a group job trains."""
+    return lambda wildcards: [
+        dict(model=wildcards.model, latent_dim=int(wildcards.latent_dim), seed=seed)
+        for seed in seeds
+    ]
 
 
 def runs_with_figures():

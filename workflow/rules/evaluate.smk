@@ -75,7 +75,8 @@ rule aggregate_metrics:
         metrics=[layout.run_file("metrics.json", **run) for run in runs()],
         pca=pca_baselines(),
         baselines=dataset_baselines(),
-        benchmarks=[layout.train_benchmark(**run) for run in runs()],
+        # a group job's file once for each of its runs, which share its time
+        benchmarks=[train_benchmark(run) for run in runs()],
         # the table headings of summary.md, in English whatever the report's language
         text=workflow_file("report/text/en.yaml"),
     output:

@@ -80,6 +80,20 @@ def train_benchmark(**run):
     return _fill(f"results/benchmarks/train/{RUN_NAME}.tsv", **run)
 
 
+def seeds_name(seeds):
+    """The name of a training job of several seeds: seeds0_1_2."""
+    return "seeds" + "_".join(map(str, seeds))
+
+
+def group_train_benchmark(seeds, model="{model}", latent_dim="{latent_dim}"):
+    """The benchmark file of a job that trains the seeds `seeds` of one (model, latent_dim)."""
+    return f"results/benchmarks/train/{model}/z{latent_dim}/{seeds_name(seeds)}.tsv"
+
+
+def group_train_log(seeds, model="{model}", latent_dim="{latent_dim}"):
+    return f"logs/train/{model}/z{latent_dim}/{seeds_name(seeds)}.log"
+
+
 def run_log(step, **run):
     """The log of a per-run job (step: train, evaluate)."""
     return _fill(f"logs/{step}/{RUN_NAME}.log", **run)

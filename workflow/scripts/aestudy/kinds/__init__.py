@@ -105,6 +105,9 @@ class Kind:
     # spec -> the key of its loss under the words' `losses` (and the loss curve's
     # axis), whose text is formatted with the spec's settings
     loss_words: Callable = None
+    # whether R runs of one shape train in one step (compute.train.runs_per_job):
+    # its model has `written_out_backward_over_runs` (aestudy.training.together)
+    runs_together: bool = False
 
     def __post_init__(self):
         what = f"model kind '{self.name}'"

@@ -8,6 +8,7 @@ are pandas' nullable Int64, so they stay integers in the CSV files.
 """
 
 import math
+from collections import Counter
 
 import pandas as pd
 
@@ -180,17 +181,22 @@ def summary_markdown(summary, headings, outcome_words):
 
 
 def compute_table(benchmark_paths, runs):
-    """A row per training job from Snakemake's benchmark files (wall time, CPU time,
-    peak memory), with the device the run used. Each file belongs to the run
-    (a metrics.json record) in the same place of `runs`."""
+    """A row per run from Snakemake's benchmark files (wall time, CPU time, peak
+    memory), with the device the run used. Each file belongs to the run (a
+    metrics.json record) in the same place of `runs`; a job that trained several
+    runs together has one file for them all, and each run gets its share of the
+    job's time (its peak memory is the job's)."""
+    runs_per_file = Counter(map(str, benchmark_paths))
     rows = []
     for path, run in zip(benchmark_paths, runs, strict=True):
         record = pd.read_csv(path, sep="\t").iloc[0]
+        share = runs_per_file[str(path)]
+        cpu = record.get("cpu_time")
         rows.append(
             {
                 **{key: run[key] for key in RUN_KEY},
-                "seconds": record["s"],
-                "cpu_seconds": record.get("cpu_time"),
+                "seconds": record["s"] / share,
+                "cpu_seconds": None if cpu is None else cpu / share,
                 "max_rss_mb": record.get("max_rss"),
                 "device": run["device"],
             }

@@ -16,15 +16,28 @@ from aestudy.atomic_files import torch_save
 from aestudy.checksums import digest
 
 
-def save_checkpoint(path, identity, epoch, model, optimizer, generator, history, seconds):
+def global_rng():
+    """The states of the global generators, which a run's noise (the VAE's draws)
+    comes from when it trains alone."""
+    return dict(
+        cpu_rng=torch.get_rng_state(),
+        cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    )
+
+
+def save_checkpoint(
+    path, identity, epoch, model, optimizer_state, generator, history, seconds, rng=None
+):
+    """`rng`: the generator states the run's noise comes from, as `global_rng` gives
+    them (the default); a run trained beside others keeps its own."""
     state = dict(
         identity=identity,
         epoch=epoch,
-        model=model.state_dict(),
-        optimizer=optimizer.state_dict(),
+        # copies: a run trained beside others holds views of all the runs' weights
+        model={name: t.detach().clone() for name, t in model.state_dict().items()},
+        optimizer=optimizer_state,
         generator=generator.get_state(),
-        cpu_rng=torch.get_rng_state(),
-        cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        **(rng or global_rng()),
         history=history,
         seconds=seconds,
     )
@@ -57,9 +70,18 @@ def load_checkpoint(path, identity, log=print):
     return state
 
 
-def restore(state, model, optimizer, generator):
+def restore_model(state, model):
     try:
         model.load_state_dict(state["model"])
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise StudyError(
+            f"checkpoint does not fit this model ({type(error).__name__}: {str(error)[:120]})"
+        ) from None
+
+
+def restore(state, model, optimizer, generator):
+    restore_model(state, model)
+    try:
         optimizer.load_state_dict(state["optimizer"])
     except (RuntimeError, ValueError, KeyError) as error:
         raise StudyError(

@@ -202,7 +202,14 @@ def train_autoencoder(
             break
         if checkpoint_path and checkpoint_every and epoch % checkpoint_every == 0:
             save_checkpoint(
-                checkpoint_path, identity, epoch, model, optimizer, generator, history, seconds
+                checkpoint_path,
+                identity,
+                epoch,
+                model,
+                optimizer.state_dict(),
+                generator,
+                history,
+                seconds,
             )
     return dict(
         history=history,

@@ -9,6 +9,8 @@ bit-identical to the plain step's (`aestudy.training.loop.AutogradStep`); the
 tests check it for every kind that opts in.
 """
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
@@ -83,3 +85,68 @@ def loss_gradients(loss_of, tensors):
         leaves = [t.detach().requires_grad_() for t in tensors]
         loss = loss_of(*leaves)
         return loss.detach(), torch.autograd.grad(loss, leaves)
+
+
+# -- the same over R runs of one shape (aestudy.training.together) --------------------
+#
+# Each Linear's weight is then an [R, out, in] view, its bias [R, out], the
+# activations [R, B, features]: `baddbmm`/`bmm` where one run has `addmm`/`mm`.
+# With one thread each run's arithmetic is that of its run alone, bit for bit.
+
+
+class RunsLayer(NamedTuple):
+    """One module of a Linear/ReLU/Sigmoid stack, over the runs. The gradient views
+    are None when the gradients are returned by name instead (a compiled step,
+    whose outputs live in memory of their own)."""
+
+    kind: str  # "linear", "relu" or "sigmoid"
+    name: str = ""
+    weight: torch.Tensor | None = None
+    bias: torch.Tensor | None = None
+    grad_weight: torch.Tensor | None = None
+    grad_bias: torch.Tensor | None = None
+
+
+def linear_over_runs(layer, h):
+    """What F.linear runs (addmm), over the runs."""
+    return torch.baddbmm(layer.bias.unsqueeze(1), h, layer.weight.transpose(1, 2))
+
+
+def forward_over_runs(layers, h):
+    """forward_stack over [R, B, features]."""
+    outputs = []
+    for layer in layers:
+        if layer.kind == "linear":
+            h = linear_over_runs(layer, h)
+        elif layer.kind == "relu":
+            h = h.clamp_min_(0)  # in place, as forward_stack
+        else:
+            h = h.sigmoid_()
+        outputs.append(h)
+    return outputs
+
+
+def linear_backward_over_runs(layer, h, grad, found, input_grad):
+    """AddmmBackward over the runs: the weight and bias gradients (into the views,
+    or into `found` by parameter name), and the input's gradient if asked."""
+    if layer.grad_weight is None:
+        found[f"{layer.name}.weight"] = torch.bmm(grad.transpose(1, 2), h)
+        found[f"{layer.name}.bias"] = grad.sum(1)
+    else:
+        torch.bmm(grad.transpose(1, 2), h, out=layer.grad_weight)
+        torch.sum(grad, 1, out=layer.grad_bias)
+    return torch.bmm(grad, layer.weight) if input_grad else None
+
+
+def backward_over_runs(layers, h_in, outputs, grad, found, input_grad=False):
+    """backward_stack over the runs."""
+    inputs = [h_in, *outputs[:-1]]
+    for index in range(len(layers) - 1, -1, -1):
+        layer, h, out = layers[index], inputs[index], outputs[index]
+        if layer.kind == "linear":
+            grad = linear_backward_over_runs(layer, h, grad, found, bool(index) or input_grad)
+        elif layer.kind == "relu":
+            grad = torch.ops.aten.threshold_backward(grad, out, 0)
+        else:
+            grad = torch.ops.aten.sigmoid_backward(grad, out)
+    return grad

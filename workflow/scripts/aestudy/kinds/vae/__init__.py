@@ -53,4 +53,5 @@ KIND = Kind(
     family="vae",
     trained_on="bce",
     layers=GAUSSIAN_HEADS,
+    runs_together=True,
 )

@@ -10,9 +10,13 @@ from aestudy.kinds.layers import gaussian_sample, mlp
 from aestudy.kinds.losses import bce_with_logits_per_image, kl_per_image, log_normal
 from aestudy.kinds.vae import ACTIVE_KL
 from aestudy.training.written_out_backward import (
+    backward_over_runs,
     backward_stack,
+    forward_over_runs,
     forward_stack,
     is_stack,
+    linear_backward_over_runs,
+    linear_over_runs,
     loss_gradients,
 )
 
@@ -164,6 +168,58 @@ class VAE(nn.Module):
             grad_h = share if grad_h is None else grad_h + share
         backward_stack(self.encoder, x_flat, encoded, grad_h)
         return loss
+
+    # R runs of this shape in one step (aestudy.training.together) ------------------
+
+    def noise_size(self):
+        return self.latent_dim  # normal draws per image and step
+
+    def _losses_over_runs(self, logits, x_flat, mean, logvar):
+        """Each run's BCE (summed) + beta KL, summed in the order vae_loss sums them."""
+        bce = nn.functional.binary_cross_entropy_with_logits(logits, x_flat, reduction="none")
+        kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=2)
+        return bce.sum(2).sum(1) + self.beta * kl.sum(1)
+
+    def written_out_backward_over_runs(self, runs, x, noise):
+        """written_out_backward for a batch of each run, x [R, B, ...], noise [R, B, z]:
+        (each run's recorded loss sum, the gradients by name when `runs.functional`)."""
+        encoder = runs.layers(list(self.encoder))
+        heads = runs.layers([self.fc_mean, self.fc_logvar])
+        decoder = runs.layers(self.logit_layers())
+        x_flat = x.flatten(2)
+        encoded = forward_over_runs(encoder, x_flat)
+        h = encoded[-1]
+        mean, logvar = (linear_over_runs(head, h) for head in heads)
+        z = gaussian_sample(mean, logvar, noise)
+        decoded = forward_over_runs(decoder, z)
+        logits = decoded[-1]
+        if runs.functional:  # autograd.grad breaks a compiled graph; its closed form does not
+            losses = self._losses_over_runs(logits, x_flat, mean, logvar)
+            grad_logits = torch.sigmoid(logits) - x_flat
+            grad_mean = self.beta * mean
+            grad_logvar = self.beta * 0.5 * (logvar.exp() - 1)
+        else:  # as written_out_backward: the loss's own gradient by autograd
+            kept = {}
+
+            def loss_of(lg, m, lv):
+                kept["runs"] = self._losses_over_runs(lg, x_flat, m, lv)
+                return kept["runs"].sum()  # the runs' gradients do not mix
+
+            _, (grad_logits, grad_mean, grad_logvar) = loss_gradients(
+                loss_of, [logits, mean, logvar]
+            )
+            losses = kept["runs"].detach()
+        found = {}
+        grad_z = backward_over_runs(decoder, z, decoded, grad_logits, found, True)
+        # Autograd adds the reparameterisation's share after the KL term's, in this order.
+        grad_mean = grad_mean + grad_z
+        grad_logvar = grad_logvar + grad_z * noise * torch.exp(0.5 * logvar) * 0.5
+        grad_h = None
+        for head, grad in zip(heads, (grad_mean, grad_logvar), strict=True):
+            share = linear_backward_over_runs(head, h, grad, found, True)
+            grad_h = share if grad_h is None else grad_h + share
+        backward_over_runs(encoder, x_flat, encoded, grad_h, found)
+        return losses, found
 
 
 def kl_per_dimension(mean, logvar):
