@@ -36,10 +36,13 @@ import json, sys
 import pandas
 import train_autoencoder
 folder, spec, latent_dim, threads = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:5])
-train_autoencoder.main(
-    f"{folder}/data.pt", spec, dict(model=spec["kind"], latent_dim=latent_dim, seed=0),
+files = train_autoencoder.RunFiles(
     f"{folder}/model.pt", f"{folder}/history.csv", f"{folder}/architecture.json",
-    f"{folder}/checkpoint.pt", threads=threads, log=lambda _: None,
+    f"{folder}/checkpoint.pt",
+)
+train_autoencoder.main(
+    f"{folder}/data.pt", spec, [dict(model=spec["kind"], latent_dim=latent_dim, seed=0)],
+    [files], threads=threads, log=lambda _: None,
 )
 history = pandas.read_csv(f"{folder}/history.csv")
 seconds = " ".join(f"{s:.2f}" for s in history.seconds)

@@ -112,7 +112,9 @@ def test_smoke_study_through_the_slurm_profile(cluster, smoke_study, tmp_path):
     for call in train:
         options = call.split()
         assert {"--requeue", "--cpus-per-task=1", "--gpus=1"} <= set(options), call
-        assert " -t 10 " in call and " --mem 2000 " in call, call
+        # 10 minutes a run: a job of seeds 0 and 1 gets 20
+        minutes = 20 if "--comment rule_train_together_seeds0_1_" in call else 10
+        assert f" -t {minutes} " in call and " --mem 2000 " in call, call
     for call in groups:
         options = call.split()
         assert "--requeue" in options and "--gpus" not in call, call

@@ -8,7 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aestudy.report.tables import decibels, duration, mean_std, number, run_table, summarize
+from aestudy.report.tables import (
+    compute_table,
+    decibels,
+    duration,
+    mean_std,
+    number,
+    run_table,
+    summarize,
+)
 from conftest import REPO
 
 DATA = Path(__file__).parent / "data" / "tables"
@@ -205,3 +213,38 @@ def test_durations_take_the_unit_that_keeps_them_readable(seconds, shown):
 
     words = yaml.safe_load((REPO / "report/text/en.yaml").read_text())["durations"]
     assert duration(seconds, words) == shown
+
+
+def test_runs_trained_together_share_their_jobs_time(tmp_path):
+    """One benchmark file for a group job: the runs it trained (one start of
+    training) share its seconds; a run it kept, trained by an earlier job, shows
+    its own training loop's seconds and no CPU time or memory."""
+    group, alone = tmp_path / "seeds0_1_2.tsv", tmp_path / "seed0.tsv"
+    group.write_text("s\tcpu_time\tmax_rss\n30.0\t24.0\t900.0\n")
+    alone.write_text("s\tcpu_time\tmax_rss\n12.0\t10.0\t700.0\n")
+
+    def run(model, seed, started, seconds):
+        return dict(
+            model=model,
+            latent_dim=2,
+            seed=seed,
+            device="cpu",
+            seconds=seconds,
+            provenance=dict(started=started),
+        )
+
+    runs = [
+        run("ae", 0, "2026-12-06T08:00:00", 7.0),  # kept from an earlier job
+        run("ae", 1, "2026-12-06T09:00:00", 7.5),
+        run("ae", 2, "2026-12-06T09:00:00", 8.0),
+        run("cnn_ae", 0, "2026-12-06T09:30:00", 11.0),
+    ]
+    table = compute_table([group, group, group, alone], runs).set_index(["model", "seed"])
+    assert table.loc[("ae", 1), "seconds"] == table.loc[("ae", 2), "seconds"] == 15.0
+    assert table.loc[("ae", 1), "cpu_seconds"] == 12.0
+    assert table.loc[("ae", 2), "max_rss_mb"] == 900.0
+    assert table.loc[("ae", 0), "seconds"] == 7.0
+    assert pd.isna(table.loc[("ae", 0), "cpu_seconds"]) and pd.isna(
+        table.loc[("ae", 0), "max_rss_mb"]
+    )
+    assert table.loc[("cnn_ae", 0), "seconds"] == 12.0

@@ -77,7 +77,8 @@ def test_a_study_with_partial_blocks_plans(tmp_path):
         block for block in process.stdout.split("\n[") if "rule train_together_seeds0_1_2:" in block
     ]
     assert len(training) == 1
-    assert all("runtime=720" in block and "mem_mb=8000," in block for block in training)
+    # (the run time limit is one run's, 720 minutes, for each of its three seeds)
+    assert all("runtime=2160" in block and "mem_mb=8000," in block for block in training)
 
 
 def read_rows(path):

@@ -177,7 +177,10 @@ def test_a_group_job_trains_each_run_as_alone_on_the_gpu(images):
                 (a - b).abs().max().item()
                 for a, b in zip(model.parameters(), member.model.parameters(), strict=True)
             )
-            assert difference <= 9.7e-2, (kind, seed, difference)  # the fused update's drift
+            # 16 steps: the rounding drift of 300 (benchmarks/README.md), at most
+            assert difference <= 4.8e-3, (kind, seed, difference)
             ours = [row["test_loss"] for row in result["history"]]
             theirs = [row["test_loss"] for row in alone["history"]]
-            assert ours == pytest.approx(theirs, rel=1e-2), (kind, seed)
+            # the evaluation's draws from the run's own generator, as alone: other
+            # draws would move a 64-image VAE test loss by far more than 1e-3
+            assert ours == pytest.approx(theirs, rel=1e-3), (kind, seed)

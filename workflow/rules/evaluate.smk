@@ -17,6 +17,8 @@ rule evaluate_run:
         gpu=resource("evaluate", "gpu"),
         mem_mb=resource("evaluate", "mem_mb"),
         runtime=resource("evaluate", "runtime"),
+        # a GPU's slots (compute.train.jobs_per_gpu) serve every job that claims one
+        jobs_per_gpu=config["compute"]["train"]["jobs_per_gpu"],
     params:
         evaluation=config["evaluation"],
         run=run_identity,

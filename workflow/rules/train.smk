@@ -73,7 +73,8 @@ for group_seeds, group_models in GROUP_TRAINING.items():
             cpus=resource("train", "threads"),
             gpu=resource("train", "gpu"),
             mem_mb=resource("train", "mem_mb"),
-            runtime=resource("train", "runtime"),
+            # a job of several runs may take as long as they would one after another
+            runtime=resource("train", "runtime") * len(group_seeds),
             checkpoint_every=config["compute"]["checkpoint_every"],
             jobs_per_gpu=config["compute"]["train"]["jobs_per_gpu"],
         params:

@@ -29,12 +29,13 @@ def main(
     evaluation,
     threads=1,
     device="auto",
+    jobs_per_gpu=1,
     log=print,
 ):
     """`run` is the run's identity: {model, latent_dim, seed}; `evaluation` the
     config's evaluation block."""
     torch.set_num_threads(threads)
-    device, _ = claim_device(device)
+    device, _ = claim_device(device, jobs_per_gpu=jobs_per_gpu)
     data = load_prepared(dataset_path)
     expected = {"latent_dim": run["latent_dim"], "seed": run["seed"]}
     model, record = load_run(weights_path, tuple(data["test_images"].shape[1:]), expected)
@@ -131,4 +132,5 @@ if "snakemake" in globals():
         evaluation=snakemake.params.evaluation,
         threads=snakemake.threads,
         device=snakemake.params.device,
+        jobs_per_gpu=snakemake.resources.jobs_per_gpu,
     )

@@ -183,26 +183,43 @@ def summary_markdown(summary, headings, outcome_words):
 def compute_table(benchmark_paths, runs):
     """A row per run from Snakemake's benchmark files (wall time, CPU time, peak
     memory), with the device the run used. Each file belongs to the run (a
-    metrics.json record) in the same place of `runs`; a job that trained several
-    runs together has one file for them all, and each run gets its share of the
-    job's time (its peak memory is the job's)."""
-    runs_per_file = Counter(map(str, benchmark_paths))
+    metrics.json record) in the same place of `runs`.
+
+    A job that trains several seeds has one file for them all, and the runs it
+    trained share its time (its peak memory is theirs). A run such a job kept,
+    trained by an earlier job whose file has since been replaced (a group that
+    gained a seed), is told apart by its earlier start of training (the runs one
+    job trains together share theirs); it gets its training loop's own seconds,
+    and no CPU time or memory."""
+    started = {}  # benchmark file -> when the newest training it measured started
+    for path, run in zip(benchmark_paths, runs, strict=True):
+        started[str(path)] = max(started.get(str(path), ""), _training_started(run))
+    trained_by_job = Counter(
+        str(path)
+        for path, run in zip(benchmark_paths, runs, strict=True)
+        if _training_started(run) == started[str(path)]
+    )
     rows = []
     for path, run in zip(benchmark_paths, runs, strict=True):
         record = pd.read_csv(path, sep="\t").iloc[0]
-        share = runs_per_file[str(path)]
-        cpu = record.get("cpu_time")
-        rows.append(
-            {
-                **{key: run[key] for key in RUN_KEY},
-                "seconds": record["s"] / share,
-                "cpu_seconds": None if cpu is None else cpu / share,
-                "max_rss_mb": record.get("max_rss"),
-                "device": run["device"],
-            }
-        )
+        row = {key: run[key] for key in RUN_KEY} | {"device": run["device"]}
+        if _training_started(run) == started[str(path)]:
+            share = trained_by_job[str(path)]
+            cpu = record.get("cpu_time")
+            row.update(
+                seconds=record["s"] / share,
+                cpu_seconds=None if cpu is None else cpu / share,
+                max_rss_mb=record.get("max_rss"),
+            )
+        else:
+            row.update(seconds=run["seconds"], cpu_seconds=None, max_rss_mb=None)
+        rows.append(row)
     table = pd.DataFrame.from_records(rows, columns=COMPUTE_COLUMNS)
     return _typed(table).sort_values(RUN_KEY, ignore_index=True)
+
+
+def _training_started(run):
+    return (run.get("provenance") or {}).get("started") or ""
 
 
 def read_compute_table(path):

@@ -238,7 +238,9 @@ class Member:
         restore_model(state, self.model)
         self.optimizer_state = state["optimizer"]
         self.generator.set_state(state["generator"])
-        self.noise.set_state(self._noise_state(state))
+        noise_state = self._noise_state(state)
+        if noise_state is not None:  # None: saved where this device had no generator
+            self.noise.set_state(noise_state)
         self.history, self.seconds, self.first = (
             state["history"],
             state["seconds"],
@@ -249,7 +251,8 @@ class Member:
     def _noise_state(self, rng):
         if self.noise.device.type == "cpu":
             return rng["cpu_rng"]
-        return rng["cuda_rng"][self.noise.device.index or 0]
+        index = self.noise.device.index or 0
+        return rng["cuda_rng"][index] if index < len(rng["cuda_rng"]) else None
 
     def rng(self):
         """The generator states a checkpoint keeps, this run's noise in the place
