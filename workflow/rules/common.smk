@@ -116,12 +116,9 @@ def trains_in_groups(name):
     """Whether a model's seeds train in groups of compute.train.runs_per_job: its
     kind can train several runs in one step (eager, full precision)."""
     spec = config["models"][name]
-    return (
-        config["compute"]["train"]["runs_per_job"] > 1
-        and kind_of(spec).runs_together
-        and not spec["compile"]
-        and not spec["mixed_precision"]
-    )
+    return config["compute"]["train"]["runs_per_job"] > 1 and kind_of(
+        spec
+    ).trains_together(spec)
 
 
 def seed_groups(name):

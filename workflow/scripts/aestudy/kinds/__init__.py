@@ -138,6 +138,11 @@ class Kind:
         small = self.manifold and latent_dim <= MANIFOLD_MAX_LATENT_DIM
         return tuple(f.name for f in (*self.figures, *((MANIFOLD,) if small else ())))
 
+    def trains_together(self, spec):
+        """Whether several runs of a model of this kind and spec train in one step
+        (compute.train.runs_per_job): eager and in full precision only."""
+        return self.runs_together and not spec["compile"] and not spec["mixed_precision"]
+
     def loss_key(self, spec):
         """The key of its loss's words for a model of this kind."""
         return self.loss_words(spec) if self.loss_words else self.name

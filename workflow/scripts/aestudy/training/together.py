@@ -26,6 +26,7 @@ from itertools import groupby
 import torch
 from torch import nn
 
+from aestudy.kinds import kind_of
 from aestudy.training.checkpoint import (
     global_rng,
     load_checkpoint,
@@ -43,14 +44,9 @@ def aligned(numel):
 
 
 def trains_together(model, spec):
-    """Whether runs of this model and spec can share a step: the written-out
-    backward over runs, eager and in full precision."""
-    return (
-        hasattr(model, "written_out_backward_over_runs")
-        and model.has_written_out_backward()
-        and not spec["compile"]
-        and not spec["mixed_precision"]
-    )
+    """Whether runs of this model and spec can share a step: its kind says so
+    (Kind.trains_together) and this model's layers make a written-out stack."""
+    return kind_of(spec).trains_together(spec) and model.has_written_out_backward()
 
 
 class FlatStack:
@@ -151,14 +147,14 @@ class FlatStack:
         layers = []
         for module in modules:
             if not isinstance(module, nn.Linear):
-                layers.append(RunsLayer("relu" if isinstance(module, nn.ReLU) else "sigmoid"))
+                layers.append(RunsLayer(module))
                 continue
             name = names[module]
             weight, bias = (self.params[f"{name}.{p}"] for p in ("weight", "bias"))
             grads = (None, None)
             if not functional:
                 grads = tuple(self.grads[f"{name}.{p}"] for p in ("weight", "bias"))
-            layers.append(RunsLayer("linear", name, weight, bias, *grads))
+            layers.append(RunsLayer(module, name, weight, bias, *grads))
         return layers
 
 

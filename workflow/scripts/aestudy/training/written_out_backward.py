@@ -95,11 +95,12 @@ def loss_gradients(loss_of, tensors):
 
 
 class RunsLayer(NamedTuple):
-    """One module of a Linear/ReLU/Sigmoid stack, over the runs. The gradient views
-    are None when the gradients are returned by name instead (a compiled step,
-    whose outputs live in memory of their own)."""
+    """One module of a Linear/ReLU/Sigmoid stack, over the runs: for a Linear, its
+    name and its [R, ...] weight and bias views. The gradient views are None when
+    the gradients are returned by name instead (a compiled step, whose outputs
+    live in memory of their own)."""
 
-    kind: str  # "linear", "relu" or "sigmoid"
+    module: nn.Module
     name: str = ""
     weight: torch.Tensor | None = None
     bias: torch.Tensor | None = None
@@ -116,9 +117,9 @@ def forward_over_runs(layers, h):
     """forward_stack over [R, B, features]."""
     outputs = []
     for layer in layers:
-        if layer.kind == "linear":
+        if isinstance(layer.module, nn.Linear):
             h = linear_over_runs(layer, h)
-        elif layer.kind == "relu":
+        elif isinstance(layer.module, nn.ReLU):
             h = h.clamp_min_(0)  # in place, as forward_stack
         else:
             h = h.sigmoid_()
@@ -143,9 +144,9 @@ def backward_over_runs(layers, h_in, outputs, grad, found, input_grad=False):
     inputs = [h_in, *outputs[:-1]]
     for index in range(len(layers) - 1, -1, -1):
         layer, h, out = layers[index], inputs[index], outputs[index]
-        if layer.kind == "linear":
+        if isinstance(layer.module, nn.Linear):
             grad = linear_backward_over_runs(layer, h, grad, found, bool(index) or input_grad)
-        elif layer.kind == "relu":
+        elif isinstance(layer.module, nn.ReLU):
             grad = torch.ops.aten.threshold_backward(grad, out, 0)
         else:
             grad = torch.ops.aten.sigmoid_backward(grad, out)
