@@ -58,7 +58,7 @@ from aestudy.training.loop import seed_everything
 folder, spec, latent_dim, threads = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:5])
 torch.set_num_threads(threads)
 seed_everything(0)
-course_set = epoch_speed.torchvision_fashion_mnist(folder)
+course_set = epoch_speed.torchvision_idx_dataset(folder)
 run_epoch = epoch_speed.course_loop(spec, (1, 28, 28), latent_dim, course_set)
 seconds = []
 for _ in range(spec["epochs"]):

@@ -48,18 +48,21 @@ FASHION = Path("/usr/share/datasets/fashion-mnist")
 # -- the course report's loop ----------------------------------------------------------
 
 
-def torchvision_fashion_mnist(workdir):
-    """torchvision's own FashionMNIST dataset class over Debian's files."""
+def torchvision_idx_dataset(workdir, source=None, name="FashionMNIST", train=True):
+    """torchvision's own dataset class `name` (FashionMNIST, MNIST) over the IDX files
+    (gzipped) of the folder `source` (FASHION by default, read when called), as the
+    course report's loop reads them."""
     import torchvision
     from torchvision.transforms import ToTensor
 
-    raw = Path(workdir) / "FashionMNIST" / "raw"
+    raw = Path(workdir) / name / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    for source in FASHION.glob("*.gz"):
-        with gzip.open(source) as packed, open(raw / source.stem, "wb") as unpacked:
-            shutil.copyfileobj(packed, unpacked)
-    return torchvision.datasets.FashionMNIST(
-        workdir, train=True, download=False, transform=ToTensor()
+    for packed_path in Path(source or FASHION).glob("*.gz"):
+        if not (raw / packed_path.stem).exists():
+            with gzip.open(packed_path) as packed, open(raw / packed_path.stem, "wb") as unpacked:
+                shutil.copyfileobj(packed, unpacked)
+    return getattr(torchvision.datasets, name)(
+        workdir, train=train, download=False, transform=ToTensor()
     )
 
 
@@ -252,7 +255,7 @@ def main():
         if name == "cnn_ae":
             images, course_set = cifar_like, CifarLike(cifar_like)
         else:
-            images, course_set = fashion, torchvision_fashion_mnist(workdir)
+            images, course_set = fashion, torchvision_idx_dataset(workdir)
         image_shape = tuple(images.shape[1:])
         float_images = to_float(images)
         if args.check:

@@ -13,6 +13,7 @@ Prints Markdown; copies the figures named with --figure into --figures-dir.
 
 import argparse
 import functools
+import json
 import os
 import shutil
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import binomtest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
@@ -32,6 +34,7 @@ from aestudy.data.prepared import load_prepared, to_float  # noqa: E402
 from aestudy.evaluation.dataset_baseline import dataset_baseline  # noqa: E402
 from aestudy.evaluation.pca_baseline import fit_pca  # noqa: E402
 from aestudy.evaluation.representation import representation_metrics  # noqa: E402
+from aestudy.report.claim_outcomes import claim_outcomes, outcome_counts  # noqa: E402
 from aestudy.report.findings import probe_against_chance  # noqa: E402
 from aestudy.report.tables import decibels, mean_std, number, records  # noqa: E402
 from aestudy.report.verdicts import run_verdict  # noqa: E402
@@ -108,8 +111,8 @@ def pca_probes(study, dataset, latent_dim, seeds, train_size):
     }
 
 
-def tables(study, config):
-    spec = resolve_config(yaml.safe_load(Path(config).read_text()))
+def tables(study, config, left_out=()):
+    spec = study_spec(config, left_out)
     summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
     out = []
     for title, columns in TABLES.items():
@@ -142,11 +145,11 @@ def tables(study, config):
     return "\n".join(out)
 
 
-def sanity(study, config):
+def sanity(study, config, left_out=()):
     """The study's sanity baselines (the pipeline's dataset_baseline on its prepared
     data sets) and each (model, latent size) against them: its test MSE as a share
     of the mean image's, how many runs did not learn, its probe against chance."""
-    spec = resolve_config(yaml.safe_load(Path(config).read_text()))
+    spec = study_spec(config, left_out)
     summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
     runs = records(pd.read_csv(study / "results" / "tables" / "metrics.csv"))
     size = spec["evaluation"]["probe_train_size"]
@@ -192,6 +195,86 @@ def sanity(study, config):
     return "\n".join(lines) + "\n\n" + frame.to_markdown(index=False, disable_numparse=True) + "\n"
 
 
+def study_spec(config, left_out=()):
+    raw = yaml.safe_load(Path(config).read_text())
+    return resolve_config(dict(raw, leave_out=list(left_out)), check_paths=False)
+
+
+def claims_block(study, config, left_out=()):
+    """The study file's claims tested on the finished study, as the report tests them
+    (in English): a line each, and the counts."""
+    spec = study_spec(config, left_out)
+    if not spec["claims"]:
+        return ""
+    words = yaml.safe_load((REPO / "report" / "text" / "en.yaml").read_text())
+    summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
+    found = claim_outcomes(
+        spec["claims"], summary, spec["leave_out"], words["claims"], "en", words["findings"]
+    )
+    counts = outcome_counts(found)
+    lines = [
+        words["claims"]["counts"].format(n=len(found), **counts),
+        "",
+        *(
+            f"- **{words['claims']['outcomes'][o.outcome]}.** {o.found}. Tested as: "
+            f"{o.tested}. Measured: {o.measured}. (`{o.name}`)"
+            for o in found
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def learning_rates(study):
+    """Per (model, latent size): how many finished runs did not learn, with the exact
+    (Clopper-Pearson) 95 % interval of that rate."""
+    runs = records(pd.read_csv(study / "results" / "tables" / "metrics.csv"))
+    baselines = {
+        p.stem: json.loads(p.read_text())
+        for p in (study / "results" / "baselines" / "dataset").glob("*.json")
+    }
+    table = []
+    for (model, z), group in pd.DataFrame(runs).groupby(["model", "latent_dim"]):
+        verdicts = [
+            run_verdict(r["status"], r["test_mse"], baselines[r["dataset"]]["mean_mse"])
+            for r in records(group)
+        ]
+        finished = sum(v != "diverged" for v in verdicts)
+        failed = sum(v == "did_not_learn" for v in verdicts)
+        ci = binomtest(failed, finished).proportion_ci(method="exact")
+        table.append(
+            {
+                "model": model,
+                "z": z,
+                "finished runs": finished,
+                "did not learn": failed,
+                "rate (exact 95 % interval)": f"{failed / finished:.0%} ({ci.low:.0%}–{ci.high:.0%})",
+                "largest dead share in a layer": f"{group['dead_share_max'].max():.2f}",
+            }
+        )
+    return pd.DataFrame(table).to_markdown(index=False, disable_numparse=True) + "\n"
+
+
+def dead_units_table(study):
+    """Every run's test MSE, verdict and dead units per ReLU layer."""
+    runs = pd.read_csv(study / "results" / "tables" / "metrics.csv", dtype={"dead_units": str})
+    baselines = {
+        p.stem: json.loads(p.read_text())
+        for p in (study / "results" / "baselines" / "dataset").glob("*.json")
+    }
+    rows = [
+        {
+            "model": r["model"],
+            "z": r["latent_dim"],
+            "seed": r["seed"],
+            "test MSE": number(r["test_mse"]),
+            "verdict": run_verdict(r["status"], r["test_mse"], baselines[r["dataset"]]["mean_mse"]),
+            "dead units per ReLU layer (encoder → decoder)": r["dead_units"] or "–",
+        }
+        for r in records(runs)
+    ]
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True) + "\n"
+
+
 def compute_line(study):
     compute = pd.read_csv(study / "results" / "tables" / "compute.csv")
     hours = compute["seconds"].sum() / 3600
@@ -207,11 +290,21 @@ def main():
     parser.add_argument("--config", type=Path, required=True, help="its study file")
     parser.add_argument("--figure", action="append", default=[], help="results/figures/<this>")
     parser.add_argument("--figures-dir", type=Path, help="where to copy the figures")
+    parser.add_argument(
+        "--leave-out", nargs="*", default=[], help="models of the study file not run (leave_out)"
+    )
     args = parser.parse_args()
     print(compute_line(args.study) + "\n")
-    print(tables(args.study, args.config))
+    print(tables(args.study, args.config, args.leave_out))
     print("### Sanity baselines and verdicts\n")
-    print(sanity(args.study, args.config))
+    print(sanity(args.study, args.config, args.leave_out))
+    print("### Runs that did not learn, and dead units\n")
+    print(learning_rates(args.study))
+    print(dead_units_table(args.study))
+    claims = claims_block(args.study, args.config, args.leave_out)
+    if claims:
+        print("### The study's claims, tested\n")
+        print(claims)
     for figure in args.figure:
         target = args.figures_dir / figure.replace("/", "-")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -34,3 +34,28 @@ def test_epoch_speed_times_the_course_loop_and_the_pipelines_trainer(digits):
         {**spec, "fused_optimizer": False}, tuple(images.shape[1:]), 4, images, steps=4
     )
     assert same_weights and same_losses and largest == 0
+
+
+def test_the_course_loop_trains_a_seed_from_the_pipelines_weights_and_judges_it(digits):
+    course_loop = load_benchmark("course_loop")
+    from aestudy.data.prepared import to_float
+    from aestudy.kinds import build_model
+    from aestudy.training.loop import seed_everything
+
+    images = to_float(digits["train_images"][:256])
+    course_set = TensorDataset(images, torch.zeros(len(images)))
+    spec = model_spec("ae")
+    untrained, none = course_loop.train_course_loop(spec, 2, 3, course_set, 0, print)
+    seed_everything(3)  # as a pipeline run of seed 3 starts
+    pipeline = build_model(spec, (1, 28, 28), 2)
+    assert none == [] and all(
+        torch.equal(a, b)
+        for a, b in zip(untrained.parameters(), pipeline.parameters(), strict=True)
+    )
+    model, losses = course_loop.train_course_loop(spec, 2, 3, course_set, 2, lambda _: None)
+    assert len(losses) == 2 and all(math.isfinite(x) for pair in losses for x in pair)
+    test = to_float(digits["test_images"])
+    row = course_loop.run_row(model, 3, losses, test, digits["test_labels"], mean_mse=1.0)
+    assert row["verdict"] == "learned" and row["share_of_mean_image"] < 0.9
+    assert len(row["dead_units"].split()) == 6  # three ReLU layers each side
+    assert 0 < row["code_pc1_share"] <= 1 and course_loop.seeds_from("0-2") == [0, 1, 2]

@@ -43,8 +43,15 @@ def test_default_study_is_the_course_report():
     # Documented defaults: K = 100 importance samples, evaluation in batches of 500.
     # and the denoising article's noise (factor 0.5, clipped) for the corrupted test set.
     denoising = dict(type="gaussian", factor=0.5, drop_fraction=0.5, seed=0)
+    diagnostics = dict(
+        interpolation_pairs=100, interpolation_steps=10, samples=1000, reference_images=10000
+    )
     assert config["evaluation"] == dict(
-        iw_samples=100, batch_size=500, probe_train_size=5000, denoising=denoising
+        iw_samples=100,
+        batch_size=500,
+        probe_train_size=5000,
+        denoising=denoising,
+        diagnostics=diagnostics,
     )
 
 

@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -264,7 +265,9 @@ def evaluated_ae(digits, tmp_path_factory):
     seed_everything(0)
     model = build_model(spec, (1, 28, 28), 8)
     images = to_float(digits["train_images"])
-    train_autoencoder(model, spec, images, images[:64], 0, log=lambda _: None)
+    result = train_autoencoder(model, spec, images, images[:64], 0, log=lambda _: None)
+    history = folder / "history.csv"
+    pd.DataFrame(result["history"]).to_csv(history, index=False)
     torch.save(digits, folder / "digits.pt")
     evaluation = resolve_config({"models": {"m": {"kind": "ae"}}}, check_paths=False)["evaluation"]
     found = {}
@@ -273,6 +276,7 @@ def evaluated_ae(digits, tmp_path_factory):
         evaluate_run.main(
             folder / "digits.pt",
             folder / f"{status}.pt",
+            history,
             folder / f"{status}.json",
             folder / f"{status}.npz",
             dict(model="ae", latent_dim=8, seed=0),

@@ -148,7 +148,7 @@ def test_conditional_samples_are_of_the_class_asked_for(digits):
     conditional VAE was given in its samples far more often than chance (1 in 10)."""
     from sklearn.linear_model import LogisticRegression
 
-    from aestudy.figures.latent_views import class_samples
+    from aestudy.evaluation.generation import class_samples
 
     images = to_float(digits["train_images"]).flatten(1).numpy()
     classifier = LogisticRegression(max_iter=500).fit(images, digits["train_labels"].numpy())

@@ -136,6 +136,7 @@ def train_and_evaluate(folder, dataset, name, spec, latent_dim, untrained=False)
     evaluate_run.main(
         dataset_path,
         weights,
+        folder / f"{name}.csv",
         folder / f"{name}.json",
         folder / f"{name}.npz",
         run,

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -508,6 +509,32 @@ def test_report_layout_and_numbers(smoke_study):
 
 
 @pytest.mark.workflow
+def test_the_claims_block_tests_every_claim_of_the_study(smoke_study):
+    """Section 4 lists each claim of the study file with its outcome and numbers; the
+    abstract counts them; the counts agree with the list."""
+    workdir, _ = smoke_study
+    html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
+    claims = yaml.safe_load((workdir / "config/smoke.yaml").read_text())["claims"]
+    block = unescape(html[html.index('id="s4-claims"') : html.index('id="s5"')])
+    items = re.findall(r'<li class="claim (\w+)" id="claim-(\w+)">(.*?)</li>', block, re.S)
+    assert sorted(name for _, name, _ in items) == sorted(claims)
+    words = {"held": "Held", "not_held": "Did not hold", "undecided": "Undecided"}
+    for outcome, _, text in items:
+        assert f'<b class="outcome">{words[outcome]}</b>' in text
+        assert "This study measured: " in text
+    counts = [sum(outcome == key for outcome, _, _ in items) for key in words]
+    sentence = (
+        f"Of the study's {len(claims)} claims, {counts[0]} held, {counts[1]} did not hold "
+        f"and {counts[2]} stayed undecided."
+    )
+    assert sentence in block
+    abstract = unescape(html[html.index('id="abstract"') : html.index('id="tab-key"')])
+    assert sentence in abstract
+    assert 'href="#s4-claims"' in html  # in the contents
+    assert "Smoke study found: the AE at z = 4 learns" in block
+
+
+@pytest.mark.workflow
 def test_architecture_tables_total_the_parameters_each_run_trained(smoke_study):
     workdir, _ = smoke_study
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
@@ -552,6 +579,9 @@ def test_chinese_report_mirrors_the_course_headings(chinese_report):
         and f"全部{RUN_COUNT}次训练均未发散，且每一次都明显优于平均图像" in html
     )
     assert "<td>Ada</td>" in html and "<td>42</td>" in html
+    claims = re.findall(r'<li class="claim \w+" id="claim-\w+">(.*?)</li>', html, re.S)
+    assert claims and all("本研究的测量：" in claim for claim in claims)
+    assert re.search(r"本研究的\d+条结论中，\d+条成立，\d+条不成立，\d+条未定。", html)
 
 
 IDEOGRAPHS = "\u3400-\u9fff"

@@ -128,7 +128,7 @@ def main():
     mnist_like = torch.randint(0, 256, (60_000, 1, 28, 28), dtype=torch.uint8, generator=generator)
     cifar_like = torch.randint(0, 256, (50_000, 3, 32, 32), dtype=torch.uint8, generator=generator)
     workdir = Path(tempfile.mkdtemp())
-    epoch_speed.FASHION = workdir / "idx"  # where torchvision_fashion_mnist reads from
+    epoch_speed.FASHION = workdir / "idx"  # where torchvision_idx_dataset reads from
     write_idx(epoch_speed.FASHION, mnist_like[:, 0])
     peak = matmul_peak(device)
     print(
@@ -156,7 +156,7 @@ def main():
             course_set = (
                 epoch_speed.CifarLike(raw)
                 if colour
-                else epoch_speed.torchvision_fashion_mnist(workdir / "torchvision")
+                else epoch_speed.torchvision_idx_dataset(workdir / "torchvision")
             )
             loops["course"] = course_loop(
                 spec, tuple(raw.shape[1:]), latent_dim, course_set, device

@@ -2,6 +2,7 @@ rule evaluate_run:
     input:
         dataset=dataset_file,
         weights=layout.run_file("model.pt"),
+        history=layout.run_file("history.csv"),
     output:
         metrics=layout.run_file("metrics.json"),
         scores=layout.run_file("scores.npz"),
@@ -68,6 +69,7 @@ rule dataset_baseline:
         runtime=resource("evaluate", "runtime"),
     params:
         probe_train_size=config["evaluation"]["probe_train_size"],
+        diagnostics=config["evaluation"]["diagnostics"],
     script:
         "../scripts/dataset_baseline.py"
 

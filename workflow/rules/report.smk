@@ -41,6 +41,9 @@ rule render_report:
         evaluation=config["evaluation"],
         # the captions name some figures' settings
         figure_settings=config["figures"],
+        # the study's claims, tested in the report, and the models it did not run
+        claims=config["claims"],
+        left_out=config["leave_out"],
         # the config files named on the command line, as the report's readers know them
         config_files=[shown_path(f) for f in workflow.overwrite_configfiles],
     script:

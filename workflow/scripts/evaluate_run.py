@@ -4,6 +4,7 @@ anomaly scores (scores.npz) for the figures that show them."""
 import math
 
 import numpy as np
+import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
@@ -12,6 +13,16 @@ from aestudy.data.prepared import load_prepared, to_float
 from aestudy.entry import run_job
 from aestudy.evaluation import ANOMALY_SCORES, all_metrics
 from aestudy.evaluation.anomaly import anomaly_metrics, anomaly_scores
+from aestudy.evaluation.diagnostics import (
+    code_geometry,
+    dead_unit_summary,
+    dead_units,
+    interpolation_unevenness,
+    loss_history_diagnostics,
+    reference_images,
+    sample_scores,
+)
+from aestudy.evaluation.generation import draw_samples, encode_all
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.representation import representation_metrics
 from aestudy.evaluation.saved_runs import load_run
@@ -20,9 +31,39 @@ from aestudy.kinds import kind_of
 from aestudy.training.devices import claim_device
 
 
+def diagnostics(model, spec, data, test_images, test_labels, history, settings, device):
+    """The run's diagnostics (evaluation/diagnostics.py): ({metric: value}, the ReLU
+    layers' dead units)."""
+    layers = dead_units(model, test_images, test_labels)
+    found = dict(
+        loss_history_diagnostics(history["train_loss"]),
+        **dead_unit_summary(layers),
+        **code_geometry(encode_all(model, test_images, test_labels).cpu().numpy()),
+        interpolation_unevenness=interpolation_unevenness(
+            model,
+            test_images,
+            test_labels,
+            settings["interpolation_pairs"],
+            settings["interpolation_steps"],
+        ),
+    )
+    how = kind_of(spec).generation
+    fitted_to = to_float(data["train_images"], device) if how == "fitted" else None
+    samples = draw_samples(model, how, fitted_to, len(data["classes"]), settings["samples"])
+    if samples is not None:
+        found.update(
+            sample_scores(
+                samples.flatten(1).cpu().numpy(),
+                *reference_images(data, settings["reference_images"]),
+            )
+        )
+    return found, layers
+
+
 def main(
     dataset_path,
     weights_path,
+    history_path,
     metrics_path,
     scores_path,
     run,
@@ -33,7 +74,7 @@ def main(
     log=print,
 ):
     """`run` is the run's identity: {model, latent_dim, seed}; `evaluation` the
-    config's evaluation block."""
+    config's evaluation block; `history_path` the run's history.csv."""
     torch.set_num_threads(threads)
     device, _ = claim_device(device, jobs_per_gpu=jobs_per_gpu)
     data = load_prepared(dataset_path)
@@ -41,14 +82,15 @@ def main(
     model, record = load_run(weights_path, tuple(data["test_images"].shape[1:]), expected)
     model.to(device)
     iw_samples, batch_size = evaluation["iw_samples"], evaluation["batch_size"]
+    test_images, test_labels = to_float(data["test_images"], device), data["test_labels"].to(device)
     metrics, per_image = evaluate_model(
         model,
-        to_float(data["test_images"], device),
+        test_images,
         record["seed"],
         iw_samples,
         batch_size,
         denoising=evaluation["denoising"],
-        labels=data["test_labels"].to(device),
+        labels=test_labels,
     )
     # scikit-learn's BLAS keeps to the job's threads, as PyTorch does
     with threadpool_limits(threads):
@@ -57,6 +99,22 @@ def main(
                 model, data, record["seed"], evaluation["probe_train_size"], batch_size, device
             )
         )
+        # a diverged run's weights say nothing of how it would have learned
+        found, relu_layers = (
+            diagnostics(
+                model,
+                record["spec"],
+                data,
+                test_images,
+                test_labels,
+                pd.read_csv(history_path),
+                evaluation["diagnostics"],
+                device,
+            )
+            if record["status"] == "ok"
+            else (dict(dead_units=None), [])
+        )
+        metrics.update(found)
     test_scores = anomaly_scores(per_image)
     scores = {f"test_{name}": values for name, values in test_scores.items()}
     if "normal_classes" in data:
@@ -112,6 +170,9 @@ def main(
             key: (value if value is not None and math.isfinite(value) else None)
             for key, value in ((k, metrics.get(k)) for k in all_metrics())
         },
+        # each ReLU layer's dead units, as text for the run table and in full
+        dead_units=metrics["dead_units"],
+        relu_layers=relu_layers,
         # a value per latent dimension or code (the VAE's KL, the VQ-VAE's usage)
         **{key: value for key, value in metrics.items() if isinstance(value, list)},
     )
@@ -126,6 +187,7 @@ if "snakemake" in globals():
         snakemake.log[0],
         dataset_path=snakemake.input.dataset,
         weights_path=snakemake.input.weights,
+        history_path=snakemake.input.history,
         metrics_path=snakemake.output.metrics,
         scores_path=snakemake.output.scores,
         run=snakemake.params.run,

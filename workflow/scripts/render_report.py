@@ -39,6 +39,8 @@ def main(
     config_files=(),
     comparison_paths=None,
     figure_settings=None,
+    claims=None,
+    left_out=(),
     log=print,
 ):
     """`run_figures`: every per-run figure as a dict (model, latent_dim, seed,
@@ -48,7 +50,8 @@ def main(
     side by side};
     `run_json_paths`, `history_paths`: every run's metrics.json and history.csv,
     in the same order; `architecture_paths`: the architecture.json of a run of
-    each (model, latent size)."""
+    each (model, latent size); `claims`: the config's claims; `left_out`: the models
+    the study declares but did not run."""
     runs = read_run_table(metrics_csv)
     baselines = read_baselines(baseline_paths)
     with open(text_path, encoding="utf-8") as handle:
@@ -84,6 +87,8 @@ def main(
         references=references,
         template=template,
         style=style,
+        claims=claims,
+        left_out=left_out,
     )
     write_text(output, html)
     size = len(html.encode()) / 1e6
@@ -130,4 +135,6 @@ if "snakemake" in globals():
         settings=snakemake.params.settings,
         evaluation=snakemake.params.evaluation,
         figure_settings=snakemake.params.figure_settings,
+        claims=snakemake.params.claims,
+        left_out=snakemake.params.left_out,
     )

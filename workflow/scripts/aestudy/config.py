@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 
 from aestudy import StudyError
+from aestudy.claims import QUANTITIES, check_claims
 from aestudy.data.formats import CLASSES, IMAGE_SHAPES
 from aestudy.kinds import KINDS, figure_kinds, kind_of
 
@@ -29,6 +30,7 @@ def load_schema():
         figures[name] = figure.schema()
     schema["$defs"]["dataset"]["properties"]["format"]["enum"] = list(IMAGE_SHAPES)
     schema["$defs"]["model"]["properties"]["kind"]["enum"] = sorted(KINDS)
+    schema["$defs"]["claim"]["properties"]["quantity"]["enum"] = list(QUANTITIES)
     return schema
 
 
@@ -67,6 +69,8 @@ def resolve_config(raw, check_paths=True):
             _derive_anomaly_dataset(name, dataset, config["datasets"])
     for name, model in config["models"].items():
         _check_model(name, model, config["datasets"])
+    check_claims(config["claims"], config["models"], config["datasets"])
+    _leave_out(config)
     return _canonical(config)
 
 
@@ -195,6 +199,24 @@ def _add_builtin_datasets(config):
     for name in used:
         if name not in config["datasets"] and name in IMAGE_SHAPES:
             config["datasets"][name] = {"format": name}
+
+
+def _leave_out(config):
+    """Take the models named in `leave_out` out of `models`: nothing of theirs is
+    planned. Their claims were checked against the whole study."""
+    for name in config["leave_out"]:
+        if name not in config["models"]:
+            raise StudyError(
+                f"config key 'leave_out' holds '{name}', which the study does not declare; "
+                f"expected some of: {', '.join(config['models'])}."
+            )
+    if set(config["leave_out"]) >= set(config["models"]):
+        raise StudyError(
+            "config key 'leave_out' holds every model of the study; expected at least one "
+            "model left to run."
+        )
+    for name in config["leave_out"]:
+        del config["models"][name]
 
 
 def _check_model(name, model, datasets):

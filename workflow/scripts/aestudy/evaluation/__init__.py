@@ -28,6 +28,19 @@ ANOMALY_METRICS = [
     f"{prefix}_{s}" for prefix in ANOMALY_SCORES.values() for s in ANOMALY_STATISTICS
 ]
 
+# Every run: the diagnostics a study's claims are tested on (evaluation/
+# diagnostics.py). The samples' two are None for a kind that makes no new images.
+DIAGNOSTIC_METRICS = [
+    "train_loss_rises",
+    "train_loss_fall",
+    "dead_share_max",
+    "code_pc1_share",
+    "code_spread",
+    "interpolation_unevenness",
+    "sample_agreement",
+    "sample_diversity",
+]
+
 
 # How the report shows the metrics that are not a kind's: the representation's and
 # anomaly detection's, and those of the baselines (PCA, the corrupted test set itself).
@@ -59,4 +72,4 @@ def comparison_tables():
 
 def all_metrics():
     """Every metric a run's metrics.json may hold, in table order."""
-    return [*metric_names(), *REPRESENTATION_METRICS, *ANOMALY_METRICS]
+    return [*metric_names(), *REPRESENTATION_METRICS, *ANOMALY_METRICS, *DIAGNOSTIC_METRICS]

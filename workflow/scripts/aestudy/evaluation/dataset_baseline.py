@@ -8,14 +8,21 @@ baselines every run is judged against before the report ranks it.
   the probes are scored on.
 - A linear probe and 5-NN on the raw pixels, fitted and scored as on a model's
   codes (evaluation/representation.py): what the codes must be set beside.
+- The test images scored as a model's samples are (evaluation/diagnostics.py):
+  the best agreement and diversity samples can reach.
 """
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from aestudy.evaluation.diagnostics import reference_images, sample_scores
 from aestudy.evaluation.intervals import bootstrap_interval
 from aestudy.evaluation.pca_baseline import errors
-from aestudy.evaluation.representation import classification_accuracies, probe_split
+from aestudy.evaluation.representation import (
+    classification_accuracies,
+    probe_split,
+    training_subset,
+)
 
 # The baselines' own probe subset and bootstrap: fixed, the same for every study.
 BASELINE_SEED = 0
@@ -52,8 +59,19 @@ def mean_image_anomaly(train, test, anomalous, seed=BASELINE_SEED):
     )
 
 
-def dataset_baseline(data, probe_train_size):
-    """Every baseline of one prepared data set, with its sizes, as a dict."""
+def test_images_as_samples(data, test, diagnostics):
+    """{test_agreement, test_diversity}: `diagnostics["samples"]` test images (a
+    fixed choice) scored as a model's samples are."""
+    chosen = training_subset(diagnostics["samples"], len(test), BASELINE_SEED).numpy()
+    scores = sample_scores(test[chosen], *reference_images(data, diagnostics["reference_images"]))
+    return dict(
+        test_agreement=scores["sample_agreement"], test_diversity=scores["sample_diversity"]
+    )
+
+
+def dataset_baseline(data, probe_train_size, diagnostics=None):
+    """Every baseline of one prepared data set, with its sizes, as a dict;
+    `diagnostics` (evaluation.diagnostics) adds the test images scored as samples."""
     train, test = flat(data["train_images"]), flat(data["test_images"])
     found = dict(
         dataset=data["name"],
@@ -70,6 +88,8 @@ def dataset_baseline(data, probe_train_size):
     found["chance_accuracy"] = chance_accuracy(test_y.numpy())
     found["probe_train_images"] = len(train_x)
     found["probe_test_images"] = len(test_x)
+    if diagnostics:
+        found.update(test_images_as_samples(data, test, diagnostics))
     if "normal_classes" in data:
         labels = data["test_labels"].numpy()
         anomalous = ~np.isin(labels, data["normal_classes"])

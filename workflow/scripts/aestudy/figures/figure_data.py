@@ -15,6 +15,14 @@ import torch
 
 from aestudy.data.corruption import fixed_corruption
 from aestudy.data.prepared import to_float
+from aestudy.evaluation.generation import (
+    class_samples,
+    code_distribution,
+    encode_all,
+    has_prior,
+    interpolate,
+    sample,
+)
 from aestudy.figures import TRAVERSAL_LIMIT
 from aestudy.figures.contract import (
     Grid,
@@ -27,16 +35,10 @@ from aestudy.figures.contract import (
 )
 from aestudy.figures.grids import compose
 from aestudy.figures.latent_views import (
-    class_samples,
-    code_distribution,
-    encode_all,
     fixed_selection,
-    has_prior,
-    interpolate,
     manifold,
     normal_quantiles,
     reconstruct,
-    sample,
     traversal,
     traversal_values,
     traverse_dimensions,
@@ -138,12 +140,13 @@ def latent_space(model, data, images, settings):
 def interpolation(model, data, images, settings):
     chosen = fixed_selection(2 * settings["pairs"], len(images), settings["selection_seed"])
     ends, labels = images[chosen], data["test_labels"][chosen]
+    weights = interpolation_weights(settings["steps"])
     # each row: the first image, the decodes from its code to the second's, the second
     rows = [
         torch.cat(
             [
                 ends[i : i + 1],
-                interpolate(model, ends[i], ends[i + 1], settings["steps"], labels[i : i + 2]),
+                interpolate(model, ends[i], ends[i + 1], weights, labels[i : i + 2]),
                 ends[i + 1 : i + 2],
             ]
         )
@@ -152,7 +155,7 @@ def interpolation(model, data, images, settings):
     return Grid(
         **grid(torch.cat(rows), rows=len(rows)),
         column_labels=Labels.SHARES,
-        values=interpolation_weights(settings["steps"]),
+        values=weights,
     )
 
 

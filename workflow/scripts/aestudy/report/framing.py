@@ -36,12 +36,13 @@ def study_framing(
     list_comma=", ",
     dataset_names=None,
     today=None,
+    left_out=(),
 ):
     """{rows: [(label, value)], notices: [sentence]} for the top of the report.
     `records`: every run's metrics.json; `compute`: the compute table (a row per
     training job); `words`: the `framing` words of the report's language;
     `list_comma`: its separator of listed items; `dataset_names`: the data sets as
-    prose names them."""
+    prose names them; `left_out`: the study's models this run left out."""
     words = dict(words, list_comma=list_comma)
     commit, dirty = git_commit(), git_dirty()
     code = words["no_git"] if commit is None else commit[:12]
@@ -90,7 +91,10 @@ def study_framing(
             ),
         ),
     ]
-    return dict(rows=rows, notices=_notices(specs, datasets, words, dataset_names or {}))
+    notices = _notices(specs, datasets, words, dataset_names or {})
+    if left_out:
+        notices.append(words["left_out"].format(models=_join(left_out, words)))
+    return dict(rows=rows, notices=notices)
 
 
 def _models(names, specs, words):

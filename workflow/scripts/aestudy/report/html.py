@@ -22,7 +22,9 @@ from aestudy.figures import ANOMALY_FIGURES
 from aestudy.kinds import kind_of
 from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.captions import filled_captions
+from aestudy.report.claim_outcomes import claim_outcomes, outcome_counts
 from aestudy.report.crossref import refer
+from aestudy.report.dead_units import dead_unit_findings
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
 from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
 from aestudy.report.verdicts import LEARNED_BELOW, run_verdict
@@ -294,9 +296,12 @@ def model_section(
             sweep=refer(sweep_id),
             runs=_figure_list(run_ids, text) if run_ids else "–",
         ),
-        findings=findings.model_findings(
-            summary_rows, text["findings"], histories, SHORT_TRAINING_EPOCHS
-        ),
+        findings=[
+            *findings.model_findings(
+                summary_rows, text["findings"], histories, SHORT_TRAINING_EPOCHS
+            ),
+            *dead_unit_findings([r for r in runs if r["model"] == name], text["findings"]),
+        ],
         sweep=dict(
             id=sweep_id,
             name=text["figure_names"]["latent_dim_sweep"],
@@ -436,6 +441,19 @@ def mlp_conv_limitations(summary, specs, run_figures, text):
     return {mlps[0]: paragraph} if paragraph else {}
 
 
+def claims_section(claims, summary, left_out, text, language):
+    """The tested claims as the template shows them (empty without claims): the
+    counts of each outcome in one sentence, and each claim with its numbers."""
+    if not claims:
+        return {}
+    words = text["claims"]
+    outcomes = claim_outcomes(claims, summary, left_out, words, language, text["findings"])
+    return dict(
+        counts=words["counts"].format(n=len(outcomes), **outcome_counts(outcomes)),
+        items=outcomes,
+    )
+
+
 def render_report(
     *,
     summary,
@@ -459,6 +477,8 @@ def render_report(
     baselines=None,
     evaluation=None,
     figure_settings=None,
+    claims=None,
+    left_out=(),
 ):
     """The report's HTML text. `run_figures`: every per-run figure as a dict (model,
     latent_dim, seed, figure, path); `sweep_paths`: the sweep figure of each model
@@ -470,7 +490,9 @@ def render_report(
     size);
     `histories`: {(model, latent size, seed): [(epoch, train loss, test loss)]};
     `template`, `style`: their files; `figure_settings`: the config's `figures`
-    block, which the captions name (the defaults where not given)."""
+    block, which the captions name (the defaults where not given); `claims`: the
+    config's claims, tested here; `left_out`: the models the study declares but did
+    not run (config key leave_out)."""
     text = dict(text, captions=filled_captions(text, figure_settings))
     run_records_table = records(runs)
     histories = histories or {}
@@ -522,6 +544,10 @@ def render_report(
             ),
         )
     ]
+    tested = claims_section(claims or {}, records(summary), left_out, text, settings["language"])
+    abstract = headline.abstract(
+        records(shown), run_records_table, specs, text["headline"], words, refer("tab-key")
+    )
     page = dict(
         lang="zh-CN" if settings["language"] == "zh" else "en",
         t=text,
@@ -530,9 +556,8 @@ def render_report(
         style=Path(style).read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
         methods=method_details(evaluation, baselines, text) if evaluation and baselines else "",
-        abstract=headline.abstract(
-            records(shown), run_records_table, specs, text["headline"], words, refer("tab-key")
-        ),
+        abstract=[*abstract, tested["counts"]] if tested else abstract,
+        claims=tested,
         key_table=headline.key_table(records(shown), specs, text["headline"]),
         framing=study_framing(
             list(run_records),
@@ -543,6 +568,7 @@ def render_report(
             text["framing"],
             text["findings"]["list_comma"],
             text["dataset_names"],
+            left_out=left_out,
         ),
         summary_table=summary_table(shown, text),
         compute_table=compute_table(compute, text),

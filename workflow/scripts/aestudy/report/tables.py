@@ -23,13 +23,15 @@ METRICS = all_metrics()
 RUN_COLUMNS = [
     *["dataset", "model", "kind", "latent_dim", "seed", "epochs", "epochs_completed", "params"],
     *METRICS,
+    # each ReLU layer's dead units on the test set, "dead/units" in the model's order
+    "dead_units",
     *["iw_samples", "status", "diverged_epoch", "seconds", "device"],
 ]
 INTEGER_COLUMNS = [
     *["latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples"],
     "diverged_epoch",
 ]
-TEXT_COLUMNS = ["dataset", "model", "kind", "status", "device"]
+TEXT_COLUMNS = ["dataset", "model", "kind", "dead_units", "status", "device"]
 TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns shown
 # The PCA baseline's numbers beside each (model, latent size): its file's keys and
 # the summary's columns. noisy_*: the corrupted test set itself against the clean.
@@ -47,6 +49,7 @@ PCA_COLUMNS = {
 DATASET_BASELINE_COLUMNS = [
     *["mean_mse", "mean_psnr", "chance_accuracy", "pixel_probe_accuracy", "pixel_knn_accuracy"],
     *["mean_anomaly_auc", "mean_anomaly_auc_low", "mean_anomaly_auc_high"],
+    *["test_agreement", "test_diversity"],
 ]
 SUMMARY_COLUMNS = [
     *["model", "kind", "dataset", "latent_dim", "runs", "diverged", "did_not_learn"],
