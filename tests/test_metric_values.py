@@ -181,6 +181,30 @@ def test_a_held_out_class_scores_higher_by_error_and_by_neg_elbo(runs):
         assert scores[f"test_{name}"][anomalous].mean() > scores[f"test_{name}"][~anomalous].mean()
 
 
+def test_every_run_carries_its_diagnostics_and_training_shows_in_them(runs):
+    """The evaluation script writes every diagnostic (evaluation/diagnostics.py): the
+    dead units of each ReLU layer, the loss history's rises and fall, the codes'
+    principal axis, the interpolation's unevenness, the samples' scores."""
+    trained, untrained, vae = runs["trained"][0], runs["untrained"][0], runs["vae"][0]
+    # hidden [64]: a ReLU layer of 64 units in the encoder, one in the decoder
+    assert [layer["units"] for layer in trained["relu_layers"]] == [64, 64]
+    assert trained["dead_units"] == " ".join(
+        f"{layer['dead']}/{layer['units']}" for layer in trained["relu_layers"]
+    )
+    assert trained["dead_share_max"] == max(
+        layer["dead"] / layer["units"] for layer in trained["relu_layers"]
+    )
+    assert 0 < trained["train_loss_fall"] < 1 and 0 <= trained["train_loss_rises"] < 0.5
+    assert 0 < trained["code_pc1_share"] < 1 and trained["code_spread"] > 0
+    assert 1 <= trained["interpolation_unevenness"] < 9
+    # the AE's samples come from a Gaussian fitted to its codes, the VAE's from its prior
+    for metrics in (trained, vae):
+        assert 0.2 < metrics["sample_agreement"] <= 1 and 0 < metrics["sample_diversity"] <= 1
+    # an untrained network's decodes are near one grey image, whatever the code:
+    # its samples' neighbours gather in few classes
+    assert untrained["sample_diversity"] < trained["sample_diversity"]
+
+
 # -- the VAE's KL per latent dimension ----------------------------------------------
 
 

@@ -13,51 +13,13 @@ from aestudy.data.prepared import load_prepared, to_float
 from aestudy.entry import run_job
 from aestudy.evaluation import ANOMALY_SCORES, all_metrics
 from aestudy.evaluation.anomaly import anomaly_metrics, anomaly_scores
-from aestudy.evaluation.diagnostics import (
-    code_geometry,
-    dead_unit_summary,
-    dead_units,
-    interpolation_unevenness,
-    loss_history_diagnostics,
-    reference_images,
-    sample_scores,
-)
-from aestudy.evaluation.generation import draw_samples, encode_all
+from aestudy.evaluation.diagnostics import run_diagnostics
 from aestudy.evaluation.metrics import evaluate_model
 from aestudy.evaluation.representation import representation_metrics
 from aestudy.evaluation.saved_runs import load_run
 from aestudy.figures.contract import DIVERGED_EPOCH
 from aestudy.kinds import kind_of
 from aestudy.training.devices import claim_device
-
-
-def diagnostics(model, spec, data, test_images, test_labels, history, settings, device):
-    """The run's diagnostics (evaluation/diagnostics.py): ({metric: value}, the ReLU
-    layers' dead units)."""
-    layers = dead_units(model, test_images, test_labels)
-    found = dict(
-        loss_history_diagnostics(history["train_loss"]),
-        **dead_unit_summary(layers),
-        **code_geometry(encode_all(model, test_images, test_labels).cpu().numpy()),
-        interpolation_unevenness=interpolation_unevenness(
-            model,
-            test_images,
-            test_labels,
-            settings["interpolation_pairs"],
-            settings["interpolation_steps"],
-        ),
-    )
-    how = kind_of(spec).generation
-    fitted_to = to_float(data["train_images"], device) if how == "fitted" else None
-    samples = draw_samples(model, how, fitted_to, len(data["classes"]), settings["samples"])
-    if samples is not None:
-        found.update(
-            sample_scores(
-                samples.flatten(1).cpu().numpy(),
-                *reference_images(data, settings["reference_images"]),
-            )
-        )
-    return found, layers
 
 
 def main(
@@ -101,15 +63,14 @@ def main(
         )
         # a diverged run's weights say nothing of how it would have learned
         found, relu_layers = (
-            diagnostics(
+            run_diagnostics(
                 model,
-                record["spec"],
+                kind_of(record["spec"]).generation,
                 data,
                 test_images,
                 test_labels,
-                pd.read_csv(history_path),
+                pd.read_csv(history_path)["train_loss"],
                 evaluation["diagnostics"],
-                device,
             )
             if record["status"] == "ok"
             else (dict(dead_units=None), [])

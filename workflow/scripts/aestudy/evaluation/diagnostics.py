@@ -30,7 +30,8 @@ import torch
 from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
 
-from aestudy.evaluation.generation import interpolate
+from aestudy.data.prepared import to_float
+from aestudy.evaluation.generation import draw_samples, encode_all, interpolate
 from aestudy.evaluation.representation import training_subset
 
 NEIGHBOURS = 5
@@ -152,3 +153,35 @@ def sample_scores(samples, reference, reference_labels):
         sample_agreement=float(votes.max(1).mean()),
         sample_diversity=entropy / math.log(classes) if classes > 1 else None,
     )
+
+
+def run_diagnostics(model, generation, data, test_images, test_labels, train_losses, settings):
+    """Every diagnostic of a trained run: ({metric: value} with `dead_units` as text,
+    the ReLU layers' dead units). `generation`: how its kind makes new images
+    (Kind.generation); `test_images`: float, on the model's device; `train_losses`:
+    its history's per-epoch training losses; `settings`: evaluation.diagnostics."""
+    layers = dead_units(model, test_images, test_labels)
+    found = dict(
+        loss_history_diagnostics(train_losses),
+        **dead_unit_summary(layers),
+        **code_geometry(encode_all(model, test_images, test_labels).cpu().numpy()),
+        interpolation_unevenness=interpolation_unevenness(
+            model,
+            test_images,
+            test_labels,
+            settings["interpolation_pairs"],
+            settings["interpolation_steps"],
+        ),
+    )
+    fitted_to = (
+        to_float(data["train_images"], test_images.device) if generation == "fitted" else None
+    )
+    samples = draw_samples(model, generation, fitted_to, len(data["classes"]), settings["samples"])
+    if samples is not None:
+        found.update(
+            sample_scores(
+                samples.flatten(1).cpu().numpy(),
+                *reference_images(data, settings["reference_images"]),
+            )
+        )
+    return found, layers
