@@ -480,3 +480,18 @@ def test_config_overrides_inside_lists_and_mappings_are_read_as_yaml():
     del config["language"], config["report"]
     assert config["evaluation"] == {"iw_samples": 7, "batch_size": 50}
     assert resolve_config(config)["evaluation"]["iw_samples"] == 7
+
+
+def test_the_failures_study_trains_config_yamls_models_over_ten_seeds_together():
+    failures = resolve_config(load("config/course-failures.yaml"), check_paths=False)
+    course = resolve_config(load("config.yaml"), check_paths=False)
+    for name in ("ae", "ae_20_epochs"):
+        ours, theirs = failures["models"][name], course["models"][name]
+        # the same settings as the course study's model, but its latent sizes and seeds
+        same = {k: v for k, v in ours.items() if k not in ("latent_dims", "seeds")}
+        assert same == {k: v for k, v in theirs.items() if k not in ("latent_dims", "seeds")}
+        assert ours["seeds"] == list(range(10))
+    assert failures["models"]["ae"]["latent_dims"] == [2]
+    assert failures["models"]["ae_20_epochs"]["latent_dims"] == [7]
+    assert failures["compute"]["train"]["runs_per_job"] == 10
+    assert set(failures["claims"]) <= set(course["claims"])
