@@ -59,3 +59,20 @@ def test_the_course_loop_trains_a_seed_from_the_pipelines_weights_and_judges_it(
     assert row["verdict"] == "learned" and row["share_of_mean_image"] < 0.9
     assert len(row["dead_units"].split()) == 6  # three ReLU layers each side
     assert 0 < row["code_pc1_share"] <= 1 and course_loop.seeds_from("0-2") == [0, 1, 2]
+
+
+def test_ae_sampling_scores_the_fitted_draw_as_the_pipeline_does(digits):
+    ae_sampling = load_benchmark("ae_sampling")
+    from aestudy.data.prepared import to_float
+    from aestudy.evaluation.diagnostics import reference_images, sample_scores
+    from aestudy.evaluation.generation import draw_samples
+    from aestudy.kinds import build_model
+
+    model = build_model(model_spec("ae", hidden=[16]), (1, 28, 28), 3)
+    reference = reference_images(digits, 500)
+    found = ae_sampling.scores_by_draw(model, digits, 50, reference)
+    assert set(found) == {"fitted Gaussian", "N(0, I)", "codes' std per dimension"}
+    # the fitted draw is the evaluation's own, sample for sample
+    pipeline = draw_samples(model, "fitted", to_float(digits["train_images"]), 10, 50)
+    assert found["fitted Gaussian"] == sample_scores(pipeline.flatten(1).numpy(), *reference)
+    assert len(found["codes' std per dimension"]) == 3
