@@ -26,14 +26,28 @@ def test_dry_run_lists_the_whole_default_study(tmp_path):
     workdir = copy_repository(tmp_path)
     jobs = planned_jobs(snakemake(workdir, "-n", "--cores", "4").stdout)
     assert count(jobs, "download_dataset") == count(jobs, "prepare_data") == 2  # mnist, cifar10
-    assert count_trained(jobs) == 4 * 3 + 1 * 3 + 1 * 3 + 1 * 3
+    # ae at four sizes, cnn_ae, vae, ae_cifar10, and the runs the claims need: the VAE
+    # after 10 epochs and the AE at z = 7 after 20
+    assert count_trained(jobs) == 4 * 3 + 1 * 3 + 1 * 3 + 1 * 3 + 1 * 3 + 1 * 3
     assert count_trained(jobs, model="ae_cifar10", latent_dim=7) == 3
     assert count_trained(jobs, model="ae", latent_dim=7, seed=2) == 1
     assert count_trained(jobs, model="cnn_ae", latent_dim=256) == 3
-    assert count(jobs, "evaluate_run") == 21
+    assert count_trained(jobs, model="vae_10_epochs", latent_dim=20) == 3
+    assert count_trained(jobs, model="ae_20_epochs", latent_dim=7) == 3
+    assert count(jobs, "evaluate_run") == 27
     assert count(jobs, "pca_baseline") == 7  # mnist z2,3,4,7,20; cifar10 z7,256
     assert count(jobs, "aggregate_metrics") == 1
     assert not (workdir / "results").exists()
+    # Without its CIFAR-10 models (leave_out), nothing of theirs is planned: no
+    # download of CIFAR-10, no run, no baseline on it; the report still is.
+    mnist_only = planned_jobs(
+        snakemake(
+            workdir, "-n", "--cores", "4", "--config", "leave_out=[cnn_ae, ae_cifar10]"
+        ).stdout
+    )
+    assert count(mnist_only, "download_dataset") == count(mnist_only, "prepare_data") == 1
+    assert count_trained(mnist_only) == 21 and count(mnist_only, "pca_baseline") == 5
+    assert count(mnist_only, "render_report") == 1
 
 
 def test_many_seeds_train_every_seed_but_draw_run_figures_for_the_first_ones(tmp_path):
@@ -301,7 +315,7 @@ def test_the_workflow_runs_from_another_directory(smoke_study, tmp_path):
     elsewhere.mkdir()
     # The default study (config.yaml beside the Snakefile) plans from an empty folder.
     jobs = planned_jobs(snakemake(elsewhere, "-s", snakefile, "-n", "--cores", "2").stdout)
-    assert count_trained(jobs) == 21 and count(jobs, "render_report") == 1
+    assert count_trained(jobs) == 27 and count(jobs, "render_report") == 1
     # The report is rendered there from the smoke study's results.
     shutil.copytree(workdir / "results", elsewhere / "results")
     (elsewhere / "results/report/index.html").unlink()
