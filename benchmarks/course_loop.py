@@ -133,6 +133,9 @@ def main():
             row = run_row(model, seed, losses, test_images, test_labels, mean_mse)
             row["seconds"] = time.perf_counter() - tic
             rows.append(row)
+            if args.out:  # after every seed, so that a stopped study keeps its finished runs
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                pd.DataFrame(rows).to_csv(args.out, index=False)
             print(
                 f"seed {seed}: test MSE {row['test_mse']:.4f} ({row['share_of_mean_image']:.0%} "
                 f"of the mean image's), {row['verdict']}; dead units {row['dead_units']}; "
@@ -142,9 +145,6 @@ def main():
                 flush=True,
             )
     table = pd.DataFrame(rows)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out, index=False)
     failed = int((table["verdict"] != "learned").sum())
     interval = binomtest(failed, len(table)).proportion_ci(method="exact")
     print(

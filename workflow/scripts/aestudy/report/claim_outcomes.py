@@ -39,7 +39,7 @@ class Undecided(Exception):
 
 
 def claim_outcomes(claims, summary, left_out, words, language, findings_words):
-    """[ClaimOutcome] of every claim, in the config's order. `summary`: the summary
+    """[ClaimOutcome] of every claim, in the order of `ordered`. `summary`: the summary
     rows (mean ± std per model and latent size, with their data set's baselines);
     `left_out`: the models the study declares but did not run; `words`: report/text's
     `claims`; `findings_words`: its `findings` (lists)."""
