@@ -148,7 +148,8 @@ def tables(study, config, left_out=()):
 def sanity(study, config, left_out=()):
     """The study's sanity baselines (the pipeline's dataset_baseline on its prepared
     data sets) and each (model, latent size) against them: its test MSE as a share
-    of the mean image's, how many runs did not learn, its probe against chance."""
+    of the yardstick's (the harder of the mean image and the images' own mean
+    colour), how many runs did not learn, its probe against chance."""
     spec = study_spec(config, left_out)
     summary = records(pd.read_csv(study / "results" / "tables" / "summary.csv"))
     runs = records(pd.read_csv(study / "results" / "tables" / "metrics.csv"))
@@ -161,7 +162,8 @@ def sanity(study, config, left_out=()):
     for name, b in baselines.items():
         line = (
             f"- `{name}`: the mean training image reaches a test MSE of {number(b['mean_mse'])} "
-            f"({decibels(b['mean_psnr'])} dB); chance (the most frequent class of the probe's "
+            f"({decibels(b['mean_psnr'])} dB), each test image's own mean colour "
+            f"{number(b['colour_mse'])} ({decibels(b['colour_psnr'])} dB); chance (the most frequent class of the probe's "
             f"{b['probe_test_images']} test images) {b['chance_accuracy']:.3f}; a linear probe "
             f"on the raw pixels {b['pixel_probe_accuracy']:.4f}, 5-NN "
             f"{b['pixel_knn_accuracy']:.4f}"
@@ -179,12 +181,12 @@ def sanity(study, config, left_out=()):
         own = [
             r for r in runs if (r["model"], r["latent_dim"]) == (row["model"], row["latent_dim"])
         ]
-        verdicts = [run_verdict(r["status"], r["test_mse"], b["mean_mse"]) for r in own]
+        verdicts = [run_verdict(r["status"], r["test_mse"], b["yardstick_mse"]) for r in own]
         judged = dict(row, chance_accuracy=b["chance_accuracy"])
         table.append(
             {
                 **identity(row),
-                "test MSE / mean image's": f"{100 * row['test_mse_mean'] / b['mean_mse']:.0f} %"
+                "test MSE / yardstick's": f"{100 * row['test_mse_mean'] / b['yardstick_mse']:.0f} %"
                 if row.get("test_mse_mean") is not None
                 else "–",
                 "did not learn": sum(v == "did_not_learn" for v in verdicts),
@@ -235,7 +237,7 @@ def learning_rates(study):
     table = []
     for (model, z), group in pd.DataFrame(runs).groupby(["model", "latent_dim"]):
         verdicts = [
-            run_verdict(r["status"], r["test_mse"], baselines[r["dataset"]]["mean_mse"])
+            run_verdict(r["status"], r["test_mse"], baselines[r["dataset"]]["yardstick_mse"])
             for r in records(group)
         ]
         finished = sum(v != "diverged" for v in verdicts)
@@ -267,7 +269,9 @@ def dead_units_table(study):
             "z": r["latent_dim"],
             "seed": r["seed"],
             "test MSE": number(r["test_mse"]),
-            "verdict": run_verdict(r["status"], r["test_mse"], baselines[r["dataset"]]["mean_mse"]),
+            "verdict": run_verdict(
+                r["status"], r["test_mse"], baselines[r["dataset"]]["yardstick_mse"]
+            ),
             "dead units per ReLU layer (encoder → decoder)": r["dead_units"] or "–",
         }
         for r in records(runs)

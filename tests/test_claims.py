@@ -151,6 +151,9 @@ def row(model, z, runs=3, diverged=0, did_not_learn=0, **metrics):
         diverged=diverged,
         did_not_learn=did_not_learn,
         mean_mse=0.1,
+        colour_mse=0.2,
+        yardstick="mean_image",
+        yardstick_mse=0.1,
         chance_accuracy=0.1,
     )
     for name, (mean, std) in metrics.items():

@@ -15,6 +15,7 @@ from aestudy.evaluation.diagnostics import (
     interpolation_unevenness,
     loss_history_diagnostics,
     sample_scores,
+    view_silhouette,
 )
 from aestudy.evaluation.generation import draw_samples
 from aestudy.kinds import build_model
@@ -81,6 +82,26 @@ def test_codes_on_a_line_put_all_their_variance_on_one_axis():
         1e4 * code_geometry(cloud)["code_spread"]
     )
     assert code_geometry(np.ones((10, 3))) == dict(code_pc1_share=None, code_spread=0.0)
+
+
+def test_the_latent_view_silhouette_tells_clusters_from_overlap():
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], 300)
+    centres = np.array([[0, 0], [10, 0], [0, 10]])
+    clusters = centres[labels] + rng.normal(size=(900, 2))
+    assert view_silhouette(clusters, labels) > 0.7
+    # the same points with shuffled classes: no structure
+    assert abs(view_silhouette(clusters, rng.permutation(labels))) < 0.1
+    # above two values the view is the first two principal components: a third
+    # axis of small noise changes little, one of large noise would if it were kept
+    lifted = np.c_[clusters, 0.01 * rng.normal(size=900)]
+    assert view_silhouette(lifted, labels) == pytest.approx(
+        view_silhouette(clusters, labels), abs=0.01
+    )
+    noisy = np.c_[0.1 * clusters, 100 * rng.normal(size=(900, 2)), 0.1 * clusters[:, :1]]
+    assert view_silhouette(noisy, labels) < 0.1  # the view is of the noise's two axes
+    assert view_silhouette(clusters, np.zeros(900)) is None  # one class
+    assert view_silhouette(np.ones((10, 2)), np.arange(10) % 2) is None  # no variation
 
 
 class PixelCode(nn.Module):

@@ -297,6 +297,9 @@ def test_anomaly_sentences_judge_the_auc_against_chance_and_the_mean_image():
         True,
     ]
     assert words["verdicts"]["below"] in scores[1]
+    # a likelihood that ranks the held-out class as more normal is explained, once
+    assert "gives the held-out images a higher likelihood" in scores[1]
+    assert scores[1].endswith("[@nalisnick2019].") and "higher likelihood" not in scores[0]
 
 
 def test_denoising_sentences_give_the_gain_and_the_plain_peers_of_the_same_size():

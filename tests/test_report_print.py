@@ -281,7 +281,42 @@ A4_TEXT_WIDTH_PX = round((210 - 30) / 25.4 * 96)
 
 @pytest.mark.workflow
 @pytest.mark.needs_browser
-@pytest.mark.parametrize(("width", "media"), [(1280, "screen"), (A4_TEXT_WIDTH_PX, "print")])
-def test_tables_fit_a_laptop_screen_and_a4(smoke_study, width, media):
+@pytest.mark.parametrize(
+    ("width", "media"), [(1280, "screen"), (390, "screen"), (A4_TEXT_WIDTH_PX, "print")]
+)
+def test_tables_fit_a_laptop_screen_a_phone_and_a4(smoke_study, width, media):
+    """No table is cut inside its box or scrolls: at 390 px the wide ones are cards."""
     html = smoke_study[0] / "results/report/index.html"
     assert table_overflow(html, width, media) == []
+
+
+def wrapped_spreads(html_path, width):
+    """The "mean ± std" of the page that a `width`-pixel window breaks over two
+    lines."""
+    with opened(html_path, width) as page:
+        return page.evaluate(
+            r"""(() => {
+              const found = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const m of node.data.matchAll(/[\w.−-]+[\s\u00a0]±[\s\u00a0][\w.]+/g)) {
+                  const range = document.createRange();
+                  range.setStart(node, m.index);
+                  range.setEnd(node, m.index + m[0].length);
+                  const tops = new Set(Array.from(range.getClientRects())
+                                       .filter(r => r.width > 0).map(r => Math.round(r.top)));
+                  if (tops.size > 1) found.push(m[0]);
+                }
+              }
+              return found;
+            })()"""
+        )
+
+
+@pytest.mark.workflow
+@pytest.mark.needs_browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_spread_wraps_at_its_sign(smoke_study, width):
+    html = smoke_study[0] / "results/report/index.html"
+    assert "0 ± " not in html.read_text(encoding="utf-8")  # bound by no-break spaces
+    assert wrapped_spreads(html, width) == []

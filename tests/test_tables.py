@@ -87,6 +87,16 @@ def test_summary_markdown_has_the_same_cells(aggregated):
         ]
 
     new, old = cells(aggregated / "summary.md"), cells(EXPECTED / "summary.md")
+    # the column added since: each setting against PCA of its size, in words
+    standing = [row.pop() for row in new]
+    assert standing[0] == "Against PCA"
+    assert set(standing[1:]) <= {
+        "clearly better",
+        "level",
+        "clearly worse",
+        "one seed, untested",
+        "–",
+    }
     assert [len(row) for row in new] == [len(row) for row in old]
     # Cells are the same, or the same numbers with the decimals the spread allows
     # (361.19 ± 2.49 is now 361.2 ± 2.5): each within half a unit of its last place.
@@ -187,7 +197,11 @@ def summary_row(metric, mean, std, runs=2):
         ("test_psnr", 5.0, None, "5.00"),
         # counts: integers while whole, one decimal otherwise
         ("active_units", 4.0, None, "4"),
-        ("active_units", 2.0, 0.0, "2 ± 0"),
+        ("active_units", 2.0, 0.0, "2"),  # the same count in every seed
+        # shares as percentages, one decimal where the spread is below a point
+        ("codes_used", 0.5781, None, "58 %"),
+        ("codes_used", 0.5781, 0.032, "58 ± 3 %"),
+        ("codes_used", 0.5781, 0.004, "57.8 ± 0.4 %"),
         ("active_units", 2.0, 1.0, "2 ± 1"),
         ("active_units", 2.5, 0.7071, "2.5 ± 0.7"),
         ("active_units", 2.0, 1.4142, "2.0 ± 1.4"),

@@ -36,6 +36,7 @@ DIAGNOSTIC_METRICS = [
     "dead_share_max",
     "code_pc1_share",
     "code_spread",
+    "code_silhouette",
     "interpolation_unevenness",
     "sample_agreement",
     "sample_diversity",
@@ -45,12 +46,19 @@ DIAGNOSTIC_METRICS = [
 # How the report shows the metrics that are not a kind's: the representation's and
 # anomaly detection's, and those of the baselines (PCA, the corrupted test set itself).
 SHOWN_METRICS = (
-    Metric("probe_accuracy", compared="representation"),
-    Metric("knn_accuracy", compared="representation"),
-    Metric("anomaly_auc", compared="representation"),
+    Metric("probe_accuracy", "accuracy", compared="representation"),
+    Metric("knn_accuracy", "accuracy", compared="representation"),
+    Metric("anomaly_auc", "accuracy", compared="representation"),
     Metric("pca_psnr", "two"),
     Metric("pca_denoised_psnr", "two"),
     Metric("noisy_psnr", "two"),
+    Metric("anomaly_f1", "accuracy"),
+    Metric("anomaly_elbo_f1", "accuracy"),
+    # the figures' measures, read in the text (report/figure_reading.py)
+    Metric("code_silhouette", "two"),
+    Metric("interpolation_unevenness", "two"),
+    Metric("sample_agreement", "two"),
+    Metric("sample_diversity", "two"),
 )
 
 

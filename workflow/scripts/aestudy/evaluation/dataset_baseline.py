@@ -4,18 +4,26 @@ baselines every run is judged against before the report ranks it.
 - The mean image: the mean of the training images, returned for every test
   image. Its MSE and PSNR are what a model scores that ignores its input; its
   distance from each test image is an anomaly score that needs no training.
+- Each image's own mean colour: every pixel of a test image replaced by the
+  image's mean value in each channel, the reconstruction of a code of one number
+  per channel (one for grey images, three for colour). On images of few, even
+  colours (texture patches) it beats the mean image by far.
+- The yardstick: the harder of the two (the lower MSE), which a run must beat to
+  have learned (report/verdicts.py).
 - Chance for the probes: the share of the most frequent class among the images
   the probes are scored on.
 - A linear probe and 5-NN on the raw pixels, fitted and scored as on a model's
   codes (evaluation/representation.py): what the codes must be set beside.
 - The test images scored as a model's samples are (evaluation/diagnostics.py):
-  the best agreement and diversity samples can reach.
+  the best agreement and diversity samples can reach; and the silhouette of
+  their pixels' first two principal components, which a latent view is set
+  beside.
 """
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from aestudy.evaluation.diagnostics import reference_images, sample_scores
+from aestudy.evaluation.diagnostics import reference_images, sample_scores, view_silhouette
 from aestudy.evaluation.intervals import bootstrap_interval
 from aestudy.evaluation.pca_baseline import errors
 from aestudy.evaluation.representation import (
@@ -47,6 +55,24 @@ def mean_image_metrics(train, test):
     return dict(mean_mse=mse, mean_psnr=psnr)
 
 
+def own_colour_metrics(images):
+    """{colour_mse, colour_psnr}: each image [N, C, H, W] (uint8) reconstructed as
+    its own mean value in each channel."""
+    pixels = np.asarray(images, dtype=np.float64).reshape(len(images), images.shape[1], -1) / 255.0
+    recon = np.broadcast_to(pixels.mean(2, keepdims=True), pixels.shape)
+    mse, psnr = errors(recon.reshape(len(images), -1), pixels.reshape(len(images), -1))
+    return dict(colour_mse=mse, colour_psnr=psnr)
+
+
+def yardstick(found):
+    """{yardstick, yardstick_mse}: the harder of the mean image and the images' own
+    mean colour, by name ("mean_image" or "own_colour") and MSE."""
+    name = "own_colour" if found["colour_mse"] < found["mean_mse"] else "mean_image"
+    return dict(
+        yardstick=name, yardstick_mse=found["colour_mse" if name == "own_colour" else "mean_mse"]
+    )
+
+
 def mean_image_anomaly(train, test, anomalous, seed=BASELINE_SEED):
     """{mean_anomaly_auc, _low, _high}: the ROC AUC of each test image's squared
     distance from the mean training image as its anomaly score."""
@@ -65,7 +91,9 @@ def test_images_as_samples(data, test, diagnostics):
     chosen = training_subset(diagnostics["samples"], len(test), BASELINE_SEED).numpy()
     scores = sample_scores(test[chosen], *reference_images(data, diagnostics["reference_images"]))
     return dict(
-        test_agreement=scores["sample_agreement"], test_diversity=scores["sample_diversity"]
+        test_agreement=scores["sample_agreement"],
+        test_diversity=scores["sample_diversity"],
+        pixel_silhouette=view_silhouette(test, data["test_labels"].numpy()),
     )
 
 
@@ -79,7 +107,9 @@ def dataset_baseline(data, probe_train_size, diagnostics=None):
         validation_images=len(data["validation_images"]) if "validation_images" in data else 0,
         test_images=len(test),
         **mean_image_metrics(train, test),
+        **own_colour_metrics(np.asarray(data["test_images"])),
     )
+    found.update(yardstick(found))
     train_x, train_y, test_x, test_y = probe_split(data, probe_train_size, BASELINE_SEED)
     pixels = classification_accuracies(
         flat(train_x), train_y.numpy(), flat(test_x), test_y.numpy(), BASELINE_SEED

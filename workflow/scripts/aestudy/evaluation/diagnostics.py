@@ -10,6 +10,11 @@ claims are tested on (config `claims`, report/claims.py), each a number per run.
 - The codes' geometry: the share of their variance on their first principal
   component (near 1: the codes lie on a line), and their standard deviation
   along it (their scale).
+- The latent view's classes: the silhouette (scikit-learn's, by class) of the
+  2-D view the latent-space figure shows: the codes themselves at two values or
+  fewer, their first two principal components otherwise; from -1 to 1, near 0
+  where the classes overlap. The same of the pixels' first two principal
+  components is the data set's own value (dataset_baseline).
 - Interpolation: along the straight line between the codes of two test images,
   the largest step between neighbouring decodes as a multiple of the even step
   (the distance between the two end decodes over the number of steps): 1 when
@@ -27,6 +32,8 @@ import math
 
 import numpy as np
 import torch
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
 from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
 
@@ -35,6 +42,9 @@ from aestudy.evaluation.generation import draw_samples, encode_all, interpolate
 from aestudy.evaluation.representation import training_subset
 
 NEIGHBOURS = 5
+# The test images whose 2-D view the silhouette is computed on: its cost grows
+# with their square.
+SILHOUETTE_IMAGES = 2000
 # The training images samples are set beside, and the pairs of test images
 # interpolated: the same for every run on a data set.
 REFERENCE_SEED = 0
@@ -108,6 +118,22 @@ def code_geometry(codes):
     )
 
 
+def view_silhouette(points, labels):
+    """The silhouette by class of points [N, D] seen in 2-D as the latent-space
+    figure shows them (the first two principal components above two values), on
+    SILHOUETTE_IMAGES of them chosen by REFERENCE_SEED; None for points that are
+    not finite or do not vary, or labels of a single class."""
+    points = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    labels = np.asarray(labels)
+    chosen = training_subset(min(SILHOUETTE_IMAGES, len(points)), len(points), REFERENCE_SEED)
+    points, labels = points[chosen.numpy()], labels[chosen.numpy()]
+    if not np.isfinite(points).all() or len(np.unique(labels)) < 2 or np.ptp(points, 0).max() <= 0:
+        return None
+    if points.shape[1] > 2:
+        points = PCA(n_components=2, svd_solver="full").fit_transform(points)
+    return float(silhouette_score(points, labels))
+
+
 def interpolation_unevenness(model, images, labels, pairs, steps):
     """The mean over `pairs` fixed pairs of test images of the largest step between
     neighbouring decodes along the line between their codes, as a multiple of the
@@ -161,10 +187,14 @@ def run_diagnostics(model, generation, data, test_images, test_labels, train_los
     (Kind.generation); `test_images`: float, on the model's device; `train_losses`:
     its history's per-epoch training losses; `settings`: evaluation.diagnostics."""
     layers = dead_units(model, test_images, test_labels)
+    codes = encode_all(model, test_images, test_labels).cpu().numpy()
     found = dict(
         loss_history_diagnostics(train_losses),
         **dead_unit_summary(layers),
-        **code_geometry(encode_all(model, test_images, test_labels).cpu().numpy()),
+        **code_geometry(codes),
+        code_silhouette=None
+        if test_labels is None
+        else view_silhouette(codes, test_labels.cpu().numpy()),
         interpolation_unevenness=interpolation_unevenness(
             model,
             test_images,

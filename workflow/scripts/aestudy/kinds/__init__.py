@@ -32,7 +32,10 @@ from aestudy.figures import (
 # How the report shows a metric's mean ± std: "auto" with four decimals for small
 # numbers (MSE) and two for large ones (nats), "two" whatever its size (decibels,
 # perplexities), "count" as whole numbers while the mean and std are whole.
-SHOWN_AS = ("auto", "two", "count")
+# auto: four decimals below 10, two above; two: two decimals (nats, dB); count: an
+# integer when whole; share: a fraction shown as a percentage; accuracy: two
+# decimals from one seed, the spread's otherwise
+SHOWN_AS = ("auto", "two", "count", "share", "accuracy")
 # The comparison tables of section 4, in order, a table per kind of test-set metric.
 COMPARISON_TABLES = ("reconstruction", "generative", "representation")
 # The report's conclusions group kinds into families, a subsection each, in this

@@ -182,8 +182,9 @@ class Judge:
             k=learned,
             n=finished,
             mse=mean_std(row, "test_mse"),
-            share=f"{row['test_mse_mean'] / row['mean_mse']:.0%}".replace("%", " %"),
-            mean=number(row["mean_mse"]),
+            share=f"{row['test_mse_mean'] / row['yardstick_mse']:.0%}".replace("%", " %"),
+            mean=number(row["yardstick_mse"]),
+            yardstick=self.lists["yardsticks"].get(row["yardstick"], ""),
         )
         if 0 < learned < finished:
             raise Undecided(f"{measured}{self.words['undecided']['split']}")

@@ -137,11 +137,11 @@ def anomaly_table(summary, words):
     return _html(table, "anomaly")
 
 
-def anomaly_findings(summary, words):
+def anomaly_findings(summary, words, gap=" "):
     """Per anomaly model and score: its AUC against chance (0.5), judged by the
     spread over seeds or, with one seed, by the bootstrap interval over the test
     images, and against the AUC of the distance from the mean image, which needs no
-    training."""
+    training. `gap`: what separates two sentences in the report's language."""
     sentences = []
     for row in anomaly_rows(summary):
         for prefix in ("anomaly", "anomaly_elbo"):
@@ -176,6 +176,9 @@ def anomaly_findings(summary, words):
                     else "",
                 )
             )
+            if prefix == "anomaly_elbo" and auc < 0.5:
+                # a likelihood ranks the held-out class as the more normal one
+                sentences[-1] += gap + words["likelihood_inverted"].format(model=row["model"])
     return sentences
 
 

@@ -18,7 +18,14 @@ from aestudy.kinds import FAMILIES, kind_of
 from aestudy.kinds.vae import ACTIVE_KL
 from aestudy.report.crossref import cite
 from aestudy.report.tables import mean_std, number
-from aestudy.report.verdicts import LEARNED_BELOW, against_chance, learned, not_learned
+from aestudy.report.verdicts import (
+    LEARNED_BELOW,
+    against_chance,
+    against_value,
+    interval,
+    learned,
+    not_learned,
+)
 
 # A run whose final test loss is this much above its lowest has begun to overfit
 # (a smaller rise is within the epoch-to-epoch noise of the smoke runs).
@@ -37,14 +44,6 @@ def _value(row, key):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def interval(row, metric):
-    """(low, high) of mean ± std, or None with one finished seed (no spread)."""
-    mean, std = _value(row, f"{metric}_mean"), _value(row, f"{metric}_std")
-    if mean is None or std is None:
-        return None
-    return mean - std, mean + std
-
-
 def compare(a, b, metric):
     """-1 if a is clearly below b, +1 if clearly above, 0 if their intervals
     overlap, None if either has one seed only."""
@@ -56,14 +55,6 @@ def compare(a, b, metric):
     if ia[0] > ib[1]:
         return 1
     return 0
-
-
-def against_value(row, metric, value):
-    """The same against a number with no spread (PCA's MSE): -1, +1, 0 or None."""
-    span = interval(row, metric)
-    if span is None:
-        return None
-    return -1 if span[1] < value else 1 if span[0] > value else 0
 
 
 def finished_rows(rows):
@@ -79,11 +70,20 @@ def _share(value, of):
     return f"{value / of:.0%}".replace("%", " %") if of else "–"
 
 
+def yardstick(row, text):
+    """(MSE, name in words) of the baseline a row's runs must beat to have
+    learned (methods.baselines), or (None, "") when its data set has none."""
+    return _value(row, "yardstick_mse"), text["yardsticks"].get(row.get("yardstick"), "")
+
+
 def learning_verdict(rows, text):
-    """Whether each latent size of a model beat the mean image, in one sentence."""
+    """Whether each latent size of a model beat its data set's baseline, in one
+    sentence."""
     finished = [r for r in rows if _value(r, "test_mse_mean") is not None]
-    mean = next((r["mean_mse"] for r in finished if _value(r, "mean_mse")), None)
-    if not finished or mean is None:
+    if not finished:
+        return []
+    mean, named = yardstick(finished[0], text)
+    if mean is None:
         return []
     failed = not_learned(finished)
     if not failed:
@@ -93,7 +93,7 @@ def learning_verdict(rows, text):
             share = text["range"].format(low=share, high=_share(shares[-1] * mean, mean))
         return [
             text["learned"].format(
-                model=rows[0]["model"], share=share, mean=number(mean), n=len(finished)
+                model=rows[0]["model"], share=share, mean=number(mean), yardstick=named
             )
         ]
     cases = [
@@ -104,7 +104,7 @@ def learning_verdict(rows, text):
     ]
     return [
         text["not_learned"].format(
-            model=rows[0]["model"], cases=listing(cases, text), mean=number(mean)
+            model=rows[0]["model"], cases=listing(cases, text), mean=number(mean), yardstick=named
         )
     ]
 
@@ -215,9 +215,9 @@ def _against_pca(rows, text):
             )
         else:
             change = (row["test_mse_mean"] - pca) / pca * 100
-            case = text["pca_case"].format(
-                sign="+" if change > 0 else "−", pct=abs(change), **filled
-            )
+            # below 10 % a whole percent would hide the difference ("+0 %")
+            pct = f"{abs(change):.0f}" if abs(change) >= 10 else f"{abs(change):.1f}"
+            case = text["pca_case"].format(sign="+" if change > 0 else "−", pct=pct, **filled)
         verdict = against_value(row, "test_mse", pca)
         key = {-1: "better", 1: "worse", 0: "tied", None: "one_seed"}[verdict]
         groups[key].append(case)
@@ -246,8 +246,8 @@ def _elbo(rows, text):
                 model=row["model"],
                 z=row["latent_dim"],
                 elbo=mean_std(row, "elbo"),
-                rec=number(row["elbo_reconstruction_mean"]),
-                kl=number(row["kl_mean"]),
+                rec=number(row["elbo_reconstruction_mean"], like=row["elbo_mean"]),
+                kl=number(row["kl_mean"], like=row["elbo_mean"]),
                 k=row["iw_samples"],
                 iw=mean_std(row, "iw_ll"),
                 gap=number(row["iw_ll_mean"] - row["elbo_mean"], like=row["elbo_mean"]),
@@ -268,7 +268,7 @@ def _active_units(rows, text):
         filled = dict(model=row["model"], z=z, active=active_shown, threshold=ACTIVE_KL)
         if active < 0.5:
             out.append(text["collapse_full"].format(**filled))
-        elif active < z - 0.5:
+        elif active < z:
             out.append(text["collapse_partial"].format(collapsed=f"{z - active:.1f}", **filled))
         else:
             out.append(text["collapse_none"].format(**filled))
@@ -538,18 +538,11 @@ def _against_plain(models, by_model, specs, text, names):
     """Per variant that learned, at each latent size its plain model also learned:
     what differs between the two and what that changed (test MSE and, for a
     denoising model, the corrupted test images' PSNR)."""
-    verdicts = {-1: "lower", 1: "higher", 0: "tied"}
-    one_seed = {-1: "below_spread", 1: "above_spread", 0: "within_spread", None: "untested"}
+    # one seed on either side tests no difference (report/verdicts.py)
+    verdicts = {-1: "lower", 1: "higher", 0: "tied", None: "untested"}
 
     def verdict(row, base, metric, plain):
-        found = compare(row, base, metric)
-        if found is not None:
-            return text["variant_verdicts"][verdicts[found]]
-        # one seed of the variant: where it falls against the spread of the plain
-        # model's seeds (against_value says where those lie against the one value)
-        against = against_value(base, metric, _value(row, f"{metric}_mean"))
-        place = one_seed[None if against is None else -against]
-        return text["variant_verdicts"][place].format(plain=plain)
+        return text["variant_verdicts"][verdicts[compare(row, base, metric)]]
 
     out = []
     for model in models:
@@ -638,9 +631,10 @@ def _model_conclusion(model, rows, text):
     failed = not_learned(rows)
     out = []
     if failed:
+        mean, named = yardstick(failed[0], text)
         out.append(
             text["conclude_not_learned"].format(
-                model=model, sizes=_sizes(failed, text), mean=number(failed[0]["mean_mse"])
+                model=model, sizes=_sizes(failed, text), mean=number(mean), yardstick=named
             )
         )
     finished = finished_rows(rows)
@@ -652,7 +646,8 @@ def _model_conclusion(model, rows, text):
         best=best["latent_dim"],
         best_mse=mean_std(best, "test_mse"),
         sizes=_sizes(tied, text),
-        share=_share(best["test_mse_mean"], best.get("mean_mse")),
+        share=_share(best["test_mse_mean"], yardstick(best, text)[0]),
+        yardstick=yardstick(best, text)[1],
     )
     out.append(text[f"conclude_{verdict}"].format(**filled))
     with_elbo = [r for r in finished if _value(r, "elbo_mean") is not None]
@@ -709,20 +704,28 @@ def _limitations(models, by_model, specs, text, short_epochs):
     return out
 
 
-def _against_pca_counts(by_model, specs, text):
-    """One sentence on how the MSE-trained settings that learned fare against PCA
-    of the same size, naming only the outcomes that occur."""
-    counts = {-1: 0, 0: 0, 1: 0, None: 0}
-    one_seed_lower = 0  # of the one-seed settings: those whose MSE is below PCA's
+def against_pca_settings(by_model, specs):
+    """{-1 (clearly better), 0 (level), 1 (clearly worse), None (one seed): [the
+    summary rows]} of the MSE-trained settings that learned, against PCA of their
+    size."""
+    found = {-1: [], 0: [], 1: [], None: []}
     for model, rows in by_model.items():
         if kind_of(specs[model]).trained_on != "mse":
             continue
         for row in finished_rows(rows):
             pca = _value(row, "pca_mse")
             if pca:
-                verdict = against_value(row, "test_mse", pca)
-                counts[verdict] += 1
-                one_seed_lower += verdict is None and row["test_mse_mean"] < pca
+                found[against_value(row, "test_mse", pca)].append(row)
+    return found
+
+
+def _against_pca_counts(by_model, specs, text):
+    """One sentence on how the MSE-trained settings that learned fare against PCA
+    of the same size, naming only the outcomes that occur."""
+    settings = against_pca_settings(by_model, specs)
+    counts = {verdict: len(rows) for verdict, rows in settings.items()}
+    # of the one-seed settings: those whose MSE is below PCA's
+    one_seed_lower = sum(r["test_mse_mean"] < r["pca_mse"] for r in settings[None])
     total = sum(counts.values())
     if not total:
         return []

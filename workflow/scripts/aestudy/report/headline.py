@@ -10,7 +10,15 @@ VAE).
 import pandas as pd
 
 from aestudy.kinds import kind_of
-from aestudy.report.findings import accuracy, finished_rows, listing, probe_against_chance
+from aestudy.report.findings import (
+    accuracy,
+    against_pca_settings,
+    finished_rows,
+    listing,
+    probe_against_chance,
+    rank_sizes,
+    yardstick,
+)
 from aestudy.report.tables import mean_std, number
 from aestudy.report.verdicts import not_learned
 
@@ -53,6 +61,24 @@ def key_rows(summary, specs):
     ]
 
 
+def _rank_caveat(summary, row, role, words, lists):
+    """What the body says of the chosen size against the model's other sizes,
+    when it is not clearly the best: level within the spread, or one seed each
+    (no difference tested). The VAE is chosen by its ELBO, the others by MSE."""
+    finished = finished_rows([r for r in summary if r["model"] == row["model"]])
+    if len(finished) < 2 or (role == "vae" and row.get("elbo_mean") is not None):
+        return ""
+    verdict, _, tied = rank_sizes(finished)
+    if verdict == "tied":
+        others = [
+            str(r["latent_dim"])
+            for r in tied
+            if r is not row and r["latent_dim"] != row["latent_dim"]
+        ]
+        return words["rank_tied"].format(sizes=listing(others, lists))
+    return words["rank_one_seed"] if verdict == "one_seed" else ""
+
+
 def key_table(summary, specs, words):
     """The key table as HTML, or '' when the study has none of the course's models."""
     rows = key_rows(summary, specs)
@@ -72,7 +98,7 @@ def key_table(summary, specs, words):
                 row["dataset"],
                 row["latent_dim"],
                 words["mse_cell"].format(
-                    mse=mean_std(row, "test_mse"), mean=number(row.get("mean_mse"))
+                    mse=mean_std(row, "test_mse"), mean=number(row.get("yardstick_mse"))
                 ),
                 mean_std(row, "elbo") if row.get("elbo_mean") is not None else "–",
                 words["probe_cell"].format(
@@ -120,11 +146,14 @@ def abstract(summary, runs, specs, words, lists, key_table=""):
                     dataset=row["dataset"],
                     mse=mean_std(row, "test_mse"),
                     z=row["latent_dim"],
-                    share=words["share"].format(100 * row["test_mse_mean"] / row["mean_mse"])
-                    if row.get("mean_mse")
+                    share=words["share"].format(100 * row["test_mse_mean"] / row["yardstick_mse"])
+                    if row.get("yardstick_mse")
                     else "–",
+                    yardstick=yardstick(row, lists)[1],
                 )
             )
+        if row is not None:
+            parts[-1] += _rank_caveat(summary, row, role, words, lists)
     # the parts hold commas of their own: they are joined by semicolons
     reached = (
         words["reached"].format(parts=lists["list_parts"].join(parts), table=key_table)
@@ -142,4 +171,26 @@ def abstract(summary, runs, specs, words, lists, key_table=""):
         above=above,
         probed=len(probed),
     )
-    return [sentence for sentence in (ran, reached, verdict) if sentence]
+    return [
+        sentence
+        for sentence in (ran, reached, verdict, _pca_wins(summary, specs, words, lists))
+        if sentence
+    ]
+
+
+def _pca_wins(summary, specs, words, lists):
+    """A sentence naming the settings that PCA of the same size clearly beats, or
+    '' when there are none."""
+    by_model = {}
+    for row in summary:
+        by_model.setdefault(row["model"], []).append(row)
+    settings = against_pca_settings(by_model, specs)
+    worse = settings[1]
+    if not worse:
+        return ""
+    return words["pca_wins"].format(
+        n=len(worse),
+        total=sum(len(rows) for rows in settings.values()),
+        settings=listing([f"{r['model']} at z = {r['latent_dim']}" for r in worse], lists),
+        better=len(settings[-1]),
+    )

@@ -25,7 +25,10 @@ from aestudy.report.captions import filled_captions
 from aestudy.report.claim_outcomes import claim_outcomes, outcome_counts
 from aestudy.report.crossref import refer
 from aestudy.report.dead_units import dead_unit_findings
+from aestudy.report.discussion import discussion
+from aestudy.report.figure_reading import figure_sentences
 from aestudy.report.framing import SHORT_TRAINING_EPOCHS, study_framing
+from aestudy.report.table_cells import phone_tables
 from aestudy.report.tables import compute_by_model, duration, number, records, summary_display
 from aestudy.report.verdicts import LEARNED_BELOW, run_verdict
 
@@ -48,7 +51,17 @@ def method_details(evaluation, baselines, text):
     train_sizes = sorted({b["probe_train_images"] for b in baselines.values()})
     return text["sentence_gap"].join(
         [
-            words["baselines"].format(margin=round(100 * (1 - LEARNED_BELOW))),
+            words["baselines"].format(
+                margin=round(100 * (1 - LEARNED_BELOW)),
+                yardsticks=text["findings"]["list_parts"].join(
+                    words["yardstick_of"].format(
+                        dataset=dataset_name(name, text),
+                        mean=number(b["mean_mse"]),
+                        colour=number(b["colour_mse"]),
+                    )
+                    for name, b in sorted(baselines.items())
+                ),
+            ),
             words["probes"].format(
                 n=evaluation["probe_train_size"],
                 used=findings.listing([str(n) for n in train_sizes], text["findings"]),
@@ -56,6 +69,7 @@ def method_details(evaluation, baselines, text):
             words["denoising"].format(
                 corruption=findings.corruption(evaluation["denoising"], words["corruption"])
             ),
+            text["figure_reading"]["measures"],
         ]
     )
 
@@ -164,9 +178,11 @@ def _run_heading(name, z, seed, runs, baseline, text):
     run = next(
         (r for r in runs if (r["model"], r["latent_dim"], r["seed"]) == (name, z, seed)), None
     )
-    mean = baseline.get("mean_mse")
+    mean, named = findings.yardstick(baseline, text["findings"])
     if run and run_verdict(run["status"], run["test_mse"], mean) == "did_not_learn":
-        heading += text["run_not_learned"].format(mse=number(run["test_mse"]), mean=number(mean))
+        heading += text["run_not_learned"].format(
+            mse=number(run["test_mse"]), mean=number(mean), yardstick=named
+        )
     return heading
 
 
@@ -227,7 +243,11 @@ def model_section(
         (names["latent_dims"], join_list(dims, text)),
         (names["seeds"], join_list(spec["seeds"], text)),
         *data_settings(baseline, names, text["methods"]),
-        *[(names[key], spec[key]) for key in SETTINGS if key in spec],
+        *[
+            (names[key], text["optimizer_names"][spec[key]] if key == "optimizer" else spec[key])
+            for key in SETTINGS
+            if key in spec
+        ],
         *(
             [(names["noise"], findings.corruption(spec["noise"], text["methods"]["corruption"]))]
             if "noise" in spec
@@ -301,6 +321,7 @@ def model_section(
                 summary_rows, text["findings"], histories, SHORT_TRAINING_EPOCHS
             ),
             *dead_unit_findings([r for r in runs if r["model"] == name], text["findings"]),
+            *figure_sentences(summary_rows, text["figure_reading"], text["findings"]),
         ],
         sweep=dict(
             id=sweep_id,
@@ -312,6 +333,19 @@ def model_section(
         else None,
         run_groups=run_groups,
     )
+
+
+def explain_once(sections, words):
+    """The explanation of a test loss below the train loss stays with the first
+    model it is needed for; later models refer back to it."""
+    explanation, first = words["test_below_train"], None
+    for section in sections:
+        if first is None:
+            if any(explanation in s for s in section["findings"]):
+                first = section["name"]
+            continue
+        again = words["test_below_train_again"].format(model=first)
+        section["findings"] = [s.replace(explanation, again) for s in section["findings"]]
 
 
 def summary_table(summary, text):
@@ -393,7 +427,7 @@ def downstream_section(summary, specs, roc_paths, comparison_paths, run_figures,
         denoising=downstream.denoising_table(summary, words),
         denoising_findings=downstream.denoising_findings(summary, specs, words),
         anomaly=downstream.anomaly_table(summary, words),
-        anomaly_findings=downstream.anomaly_findings(summary, words),
+        anomaly_findings=downstream.anomaly_findings(summary, words, text["sentence_gap"]),
         rocs=rocs,
         roc_intro=words["roc_shown"].format(figures=_figure_list([f["id"] for f in rocs], text))
         if rocs
@@ -500,12 +534,13 @@ def render_report(
     layers = architectures(specs, architecture_records, text)
     # the tables' and downstream sentences' summary, data sets by their proper names
     shown = summary.assign(dataset=summary["dataset"].map(lambda name: dataset_name(name, text)))
+    named_specs = {m: dict(s, dataset=dataset_name(s["dataset"], text)) for m, s in specs.items()}
     sections = [
         model_section(
             name,
             spec,
             datasets,
-            records(summary[summary["model"] == name]),
+            records(shown[shown["model"] == name]),
             run_records_table,
             [f for f in run_figures if f["model"] == name],
             sweep_paths.get(name),
@@ -516,9 +551,10 @@ def render_report(
         )
         for name, spec in specs.items()
     ]
-    limitations = mlp_conv_limitations(records(summary), specs, run_figures, text)
+    limitations = mlp_conv_limitations(records(shown), named_specs, run_figures, text)
     for section in sections:
         section["limitations"] = limitations.get(section["name"], [])
+    explain_once(sections, text["findings"])
     template = Path(template)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template.parent),
@@ -533,9 +569,9 @@ def render_report(
             limitations=limits,
         )
         for family, found, limits in findings.conclusions(
-            records(summary),
+            records(shown),
             run_records_table,
-            specs,
+            named_specs,
             words,
             SHORT_TRAINING_EPOCHS,
             dict(
@@ -578,6 +614,13 @@ def render_report(
             shown, specs, roc_paths, comparison_paths or {}, run_figures, text
         ),
         conclusions=conclusions,
+        discussion=discussion(
+            records(summary),
+            specs,
+            text["discussion"],
+            words,
+            lambda name: dataset_name(name, text),
+        ),
     )
     # The list holds the references the page cites, in the list's order.
     render = environment.get_template(template.name).render
@@ -585,4 +628,4 @@ def render_report(
     listed = [(key, entry) for key, entry in references.items() if key in cited]
     html = render(page, references=listed)
     html = crossref.resolve(html, [key for key, _ in listed], text["numbering"])
-    return FULL_WIDTH_THEN_SPACE.sub(r"\1\2", html)
+    return phone_tables(FULL_WIDTH_THEN_SPACE.sub(r"\1\2", html))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from aestudy.atomic_files import read_json
 from aestudy.evaluation import all_metrics, shown_metrics
-from aestudy.report.verdicts import run_verdict
+from aestudy.report.verdicts import against_value, learned, run_verdict
 
 RUN_KEY = ["model", "latent_dim", "seed"]
 # The test metrics of every kind (the registry's), between the run's identity and
@@ -31,7 +31,7 @@ INTEGER_COLUMNS = [
     *["latent_dim", "seed", "epochs", "epochs_completed", "params", "iw_samples"],
     "diverged_epoch",
 ]
-TEXT_COLUMNS = ["dataset", "model", "kind", "dead_units", "status", "device"]
+TEXT_COLUMNS = ["dataset", "model", "kind", "dead_units", "status", "device", "yardstick"]
 TABLE_METRICS = ["test_mse", "test_bce", "elbo", "iw_ll"]  # the columns shown
 # The PCA baseline's numbers beside each (model, latent size): its file's keys and
 # the summary's columns. noisy_*: the corrupted test set itself against the clean.
@@ -47,9 +47,10 @@ PCA_COLUMNS = {
 }
 # The data set's sanity baselines (evaluation/dataset_baseline.py) beside each row.
 DATASET_BASELINE_COLUMNS = [
-    *["mean_mse", "mean_psnr", "chance_accuracy", "pixel_probe_accuracy", "pixel_knn_accuracy"],
+    *["mean_mse", "mean_psnr", "colour_mse", "colour_psnr", "yardstick", "yardstick_mse"],
+    *["chance_accuracy", "pixel_probe_accuracy", "pixel_knn_accuracy"],
     *["mean_anomaly_auc", "mean_anomaly_auc_low", "mean_anomaly_auc_high"],
-    *["test_agreement", "test_diversity"],
+    *["test_agreement", "test_diversity", "pixel_silhouette"],
 ]
 SUMMARY_COLUMNS = [
     *["model", "kind", "dataset", "latent_dim", "runs", "diverged", "did_not_learn"],
@@ -91,10 +92,10 @@ def read_baselines(paths):
 
 
 def verdicts(runs, baselines):
-    """Each run's verdict (report/verdicts.py) against its data set's mean image."""
+    """Each run's verdict (report/verdicts.py) against its data set's yardstick."""
     return pd.Series(
         [
-            run_verdict(status, mse, baselines.get(dataset, {}).get("mean_mse"))
+            run_verdict(status, mse, baselines.get(dataset, {}).get("yardstick_mse"))
             for status, mse, dataset in zip(
                 runs["status"], runs["test_mse"], runs["dataset"], strict=True
             )
@@ -132,10 +133,12 @@ def summarize(runs, pca, baselines=None):
     pca_rows = [
         pca.get(key, {}) for key in zip(summary["dataset"], summary["latent_dim"], strict=True)
     ]
-    for key, column in PCA_COLUMNS.items():
-        summary[column] = [baseline.get(key) for baseline in pca_rows]
+    beside = {
+        column: [baseline.get(key) for baseline in pca_rows] for key, column in PCA_COLUMNS.items()
+    }
     for column in DATASET_BASELINE_COLUMNS:
-        summary[column] = [baselines.get(d, {}).get(column) for d in summary["dataset"]]
+        beside[column] = [baselines.get(d, {}).get(column) for d in summary["dataset"]]
+    summary = pd.concat([summary, pd.DataFrame(beside, index=summary.index)], axis=1)
     integers = [*INTEGER_COLUMNS, "runs", "diverged", "did_not_learn"]
     return _typed(summary[SUMMARY_COLUMNS], integers=integers)
 
@@ -151,16 +154,20 @@ def records(table):
 def summary_display(summary, headings, outcome_words):
     """The summary as it is shown: 'mean ± std' cells, and beside the number of runs
     those that diverged or did not learn, in `outcome_words` ({"diverged": "{n}
-    diverged", "did_not_learn": ...})."""
+    diverged", "did_not_learn": ..., "against_pca": {"better": ...}})."""
     rows = records(summary)
 
     def runs(row):
         outcomes = [
-            words.format(n=row[outcome])
-            for outcome, words in outcome_words.items()
+            outcome_words[outcome].format(n=row[outcome])
+            for outcome in ("diverged", "did_not_learn")
             if row.get(outcome)
         ]
-        return f"{row['runs']}" + (f" ({', '.join(outcomes)})" if outcomes else "")
+        if not outcomes:
+            return f"{row['runs']}"
+        return outcome_words["with"].format(
+            n=row["runs"], outcomes=outcome_words["join"].join(outcomes)
+        )
 
     return pd.DataFrame(
         {
@@ -170,15 +177,29 @@ def summary_display(summary, headings, outcome_words):
             headings["runs"]: [runs(r) for r in rows],
             **{headings[m]: [mean_std(r, m) for r in rows] for m in TABLE_METRICS},
             headings["pca_mse"]: [number(r["pca_mse"]) for r in rows],
+            headings["against_pca"]: [against_pca_word(r, outcome_words) for r in rows],
         }
     )
+
+
+def against_pca_word(row, outcome_words):
+    """How a (model, latent size) stands against PCA of its size, in words: better,
+    level or worse over its seeds, untested from one seed, '–' with no PCA or when
+    it did not learn."""
+    pca = row.get("pca_mse")
+    if pca is None or (isinstance(pca, float) and math.isnan(pca)) or not learned(row):
+        return "–"
+    verdict = against_value(row, "test_mse", pca)
+    return outcome_words["against_pca"][
+        {-1: "better", 0: "level", 1: "worse", None: "untested"}[verdict]
+    ]
 
 
 def summary_markdown(summary, headings, outcome_words):
     """summary.md: the summary as shown in the report, with `headings` (column key
     to heading) and `outcome_words` from the words of report/text."""
     display = summary_display(summary, headings, outcome_words)
-    align = ["left", "left", "right", "left", *["right"] * (len(TABLE_METRICS) + 1)]
+    align = ["left", "left", "right", "left", *["right"] * (len(TABLE_METRICS) + 1), "left"]
     # Cells are formatted text already: tabulate must not reparse "0.0030" as 0.003.
     return display.to_markdown(index=False, colalign=align, disable_numparse=True) + "\n"
 
@@ -259,9 +280,15 @@ def mean_std(row, metric):
         return "diverged" if row["diverged"] == row["runs"] else "–"
     has_std = std is not None and not pd.isna(std)
     shown_as = _shown_as(metric)
+    if shown_as == "share":
+        return percent(mean, std if has_std else None)
     if shown_as == "count":
         whole = float(mean).is_integer() and (not has_std or float(std).is_integer())
+        if whole and has_std and std == 0:
+            return _fixed(mean, 0)  # the same count in every seed
         most = 0 if whole else 1
+    elif shown_as == "accuracy":
+        most = 4 if has_std else 2  # a test set of a few hundred images: two decimals
     else:
         most = _places(100 if shown_as == "two" else mean)
     places = min(most, _uncertainty_places(std)) if has_std and std > 0 else most
@@ -286,11 +313,28 @@ def _fixed(value, places):
     return f"{round(value, places):.{max(places, 0)}f}"
 
 
+def percent(share, std=None):
+    """A share (0.5781) as a percentage ("58 %"), with its spread over seeds when
+    given ("58 ± 3 %"); one decimal where the spread is below one point."""
+    if share is None or pd.isna(share):
+        return "–"
+    places = 0 if std is None or std == 0 else max(0, min(1, _uncertainty_places(100 * std, 1)))
+    shown = _fixed(100 * share, places)
+    return f"{shown} ± {_fixed(100 * std, places)} %" if std is not None else f"{shown} %"
+
+
+# Below this, four decimals would print 0.0000: two significant digits instead.
+TINY = 5e-5
+
+
 def number(value, like=None):
     """A single value: four decimals for small numbers (MSE), two for large ones
-    (nats, dB); a difference takes the precision of what it is a difference of."""
+    (nats, dB); a difference takes the precision of what it is a difference of. A
+    value that four decimals would print as 0.0000 keeps two significant digits."""
     if value is None or pd.isna(value):
         return "–"
+    if like is None and 0 < abs(value) < TINY:
+        return f"{value:.1e}"
     return _fixed(value, _places(value if like is None else like))
 
 

@@ -1,7 +1,9 @@
 """The verdict on each run before any ranking: did it learn at all?
 
-A run "did not learn" when its test MSE is not clearly below that of the mean
-training image, the reconstruction of a model that ignores its input. Such a
+A run "did not learn" when its test MSE is not clearly below its data set's
+yardstick: the harder of the mean training image (the reconstruction of a model
+that ignores its input) and each test image's own mean colour (that of a code of
+one number per channel; evaluation/dataset_baseline.py). Such a
 run, like a diverged one, is named as such and left out of every ranking, best,
 trend and comparison with PCA. Accuracies and AUCs are set against chance with
 their bootstrap interval over the test images (one seed) or their spread over
@@ -19,13 +21,32 @@ def _present(value):
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def run_verdict(status, test_mse, mean_mse):
-    """ "diverged", "did_not_learn", "learned", or "unjudged" with no baseline."""
+def run_verdict(status, test_mse, yardstick_mse):
+    """ "diverged", "did_not_learn", "learned", or "unjudged" with no baseline;
+    `yardstick_mse`: the data set's yardstick (dataset_baseline.yardstick)."""
     if status != "ok" or not _present(test_mse):
         return "diverged"
-    if not _present(mean_mse):
+    if not _present(yardstick_mse):
         return "unjudged"
-    return "learned" if test_mse <= LEARNED_BELOW * mean_mse else "did_not_learn"
+    return "learned" if test_mse <= LEARNED_BELOW * yardstick_mse else "did_not_learn"
+
+
+def interval(row, metric):
+    """(low, high) of mean ± std, or None with one finished seed (no spread)."""
+    mean, std = row.get(f"{metric}_mean"), row.get(f"{metric}_std")
+    if not (_present(mean) and _present(std)):
+        return None
+    return mean - std, mean + std
+
+
+def against_value(row, metric, value):
+    """A summary row against a number with no spread (PCA's MSE): -1 clearly
+    below, +1 clearly above, 0 level (its spread holds the value), None with one
+    seed (untested)."""
+    span = interval(row, metric)
+    if span is None:
+        return None
+    return -1 if span[1] < value else 1 if span[0] > value else 0
 
 
 def learned(row):

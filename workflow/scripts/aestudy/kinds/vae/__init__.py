@@ -16,8 +16,8 @@ GAUSSIAN_HEADS = {"fc_mean": "mean_head", "fc_logvar": "logvar_head"}
 # importance-weighted estimate of log p(x); and the latent dimensions in use.
 VAE_METRICS = (
     Metric("elbo", compared="generative"),
-    Metric("elbo_reconstruction"),
-    Metric("kl", compared="generative"),
+    Metric("elbo_reconstruction", "two"),
+    Metric("kl", "two", compared="generative"),
     Metric("iw_ll", compared="generative"),
     Metric("active_units", "count", compared="generative"),
 )

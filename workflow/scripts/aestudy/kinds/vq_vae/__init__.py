@@ -20,7 +20,7 @@ KIND = Kind(
     # frequencies (1 to codebook_size), and the share of codes used at all
     metrics=(
         Metric("codebook_perplexity", "two", compared="generative"),
-        Metric("codes_used", compared="generative"),
+        Metric("codes_used", "share", compared="generative"),
     ),
     # no samples: drawing codes needs a learned prior over them (PixelCNN in the
     # paper), which this study does not train
