@@ -906,6 +906,28 @@ def test_an_interpolation_decodes_at_the_shares_its_columns_are_labelled_with(tm
     assert drawn_labels(drawing, "x") == ["first", *shares, "second"]
 
 
+def test_a_traversal_shows_only_the_active_dimensions_most_used_first():
+    class Collapsing(DimmingModel):
+        def code(self, images, labels=None):  # four values
+            return images.flatten(1)[:, :4]
+
+        def latent_kl(self, images, labels=None):  # z1 and z3 collapsed
+            return torch.tensor([0.001, 2.0, 0.005, 0.5]).expand(len(images), -1)
+
+    arrays = computed("traversal", Collapsing(2, (1, 16, 16)))
+    assert list(arrays["traversal.dimensions"]) == [1, 3]
+    assert list(arrays["traversal.kl"]) == pytest.approx([2.0, 0.5])
+    arrays = computed("traversal", Collapsing(2, (1, 16, 16)), dimensions=1)
+    assert list(arrays["traversal.dimensions"]) == [1]
+
+    class AllCollapsed(DimmingModel):
+        def latent_kl(self, images, labels=None):
+            return torch.tensor([0.001, 0.002]).expand(len(images), -1)
+
+    # none active: the most used one, so that the figure shows what collapse looks like
+    assert list(computed("traversal", AllCollapsed(2, (1, 16, 16)))["traversal.dimensions"]) == [1]
+
+
 def test_a_traversal_labels_each_row_with_its_dimension_and_kl(english):
     # the stand-in's KL grows with the dimension: the most used one first
     assert drawn_labels(english["traversal"], "y") == ["z2 (KL 2.00)", "z1 (KL 1.00)"]

@@ -578,10 +578,7 @@ def test_chinese_report_mirrors_the_course_headings(chinese_report):
         "参考文献",
     ]:
         assert heading in html
-    assert (
-        'lang="zh-CN"' in html
-        and f"{RUN_COUNT}次训练中有15次明显优于其数据集的基线" in html
-    )
+    assert 'lang="zh-CN"' in html and f"{RUN_COUNT}次训练中有15次明显优于其数据集的基线" in html
     assert "<td>Ada</td>" in html and "<td>42</td>" in html
     claims = re.findall(r'<li class="claim \w+" id="claim-\w+">(.*?)</li>', html, re.S)
     assert claims and all("本研究的测量：" in claim for claim in claims)

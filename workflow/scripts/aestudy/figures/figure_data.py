@@ -44,6 +44,7 @@ from aestudy.figures.latent_views import (
     traverse_dimensions,
 )
 from aestudy.figures.projections import pca_2d, tsne_2d
+from aestudy.kinds.vae import ACTIVE_KL
 
 COMPUTE = {}  # figure kind -> function(model, data, test_images, settings) -> its record
 # (data["test_labels"] holds the test images' classes, which conditional models read)
@@ -204,12 +205,17 @@ def denoising(model, data, images, settings):
 
 @computes("traversal")
 def latent_traversal(model, data, images, settings):
-    """Each latent dimension, most used first (mean KL over fixed test images), set
-    from -limit to +limit around a test image's code; a row per dimension."""
+    """The active latent dimensions (mean KL over fixed test images above
+    ACTIVE_KL), most used first and at most settings["dimensions"] of them, each
+    set from -limit to +limit around a test image's code; a row per dimension. A
+    collapsed dimension decodes the same image at every value: its row would show
+    nothing. With none active, the most used one is shown."""
     chosen = fixed_selection(settings["kl_images"], len(images), settings["selection_seed"])
     labels = data["test_labels"][chosen]
     kl = model.latent_kl(images[chosen], labels).mean(0)
-    dimensions = kl.argsort(descending=True)[: settings["dimensions"]]
+    order = kl.argsort(descending=True)
+    active = order[kl[order] > ACTIVE_KL]
+    dimensions = (active if len(active) else order[:1])[: settings["dimensions"]]
     first = chosen[:1]
     decoded = traverse_dimensions(
         model,

@@ -31,13 +31,15 @@ def default_figure_settings():
 def filled_captions(words, figure_settings=None):
     """{name: caption} of every caption of the words, each figure kind's filled from
     its settings (the config's `figures` block; the defaults where not given)."""
-    figure_settings = figure_settings or default_figure_settings()
+    defaults, given = default_figure_settings(), figure_settings or {}
     kinds = figure_kinds()
     return {
         name: caption(
             name,
             words,
-            kinds[name].caption_values(figure_settings.get(name, {})) if name in kinds else {},
+            kinds[name].caption_values({**defaults[name], **given.get(name, {})})
+            if name in kinds
+            else {},
         )
         for name in words["captions"]
     }

@@ -28,15 +28,17 @@ TRAVERSAL = FigureKind(
     "data",
     GRID,
     description=(
-        "VAE family: each latent dimension (most used first) set from -limit to "
-        "+limit around a test image's code, a row per dimension."
+        "VAE family: each active latent dimension (most used first, at most "
+        "`dimensions`) set from -limit to +limit around a test image's code, a row per "
+        "dimension."
     ),
     settings=dict(
         steps=bounded(2, 21, 7),
         limit=dict(type="number", exclusiveMinimum=0, maximum=100, default=3.0),
-        dimensions=bounded(1, 64, 20, "most rows shown"),
+        dimensions=bounded(1, 64, 8, "most rows shown: the most used active dimensions"),
         kl_images=bounded(1, 1000000, 1000, "test images the KL per dimension is averaged over"),
     ),
+    facts=dict(threshold=ACTIVE_KL),
 )
 KL_PER_DIMENSION = FigureKind(
     "kl_per_dimension",
