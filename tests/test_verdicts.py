@@ -279,3 +279,21 @@ def test_a_variant_is_set_beside_its_plain_model_by_what_differs():
     runs = [*ae, run("dae", 4, 0, 0.03, kind="dae")]
     without_names = findings.conclusions(summary_of(runs), runs, specs, WORDS, 10)
     assert not any("differs from" in s for _, found, _ in without_names for s in found)
+
+
+def test_a_discrete_code_is_not_counted_against_pca():
+    """A VQ-VAE's latent size counts the values of its quantised map: PCA of as many
+    components is a far larger code. The comparison carries that caveat first and
+    the count against PCA leaves it out, saying so."""
+    pca = {("digits", 196): {"test_mse": 0.02}}
+    runs = [run("vq_vae", 196, s, 0.0100 + 0.0001 * s, kind="vq_vae") for s in range(2)]
+    summary = summary_of(runs, pca)
+    sentences = [s for s in findings.model_findings(summary, WORDS) if "PCA" in s]
+    assert sentences[0].startswith("vq_vae's code is one index into its codebook")
+    assert "clearly better at size 196" in sentences[1]
+    specs = {"vq_vae": {"kind": "vq_vae", "dataset": "digits", "epochs": 100}}
+    found, limits = dict(
+        (f, (a, b)) for f, a, b in findings.conclusions(summary, runs, specs, WORDS, 10)
+    )["overall"]
+    assert not any("Against PCA with as many components" in s for s in found)
+    assert "vq_vae: left out of the count against PCA, since their code is discrete." in limits

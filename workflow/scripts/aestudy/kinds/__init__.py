@@ -111,6 +111,9 @@ class Kind:
     # whether R runs of one shape train in one step (compute.train.runs_per_job):
     # its model has `written_out_backward_over_runs` (aestudy.training.together)
     runs_together: bool = False
+    # whether its code is discrete (an index into a codebook per position of its
+    # map): its latent size then counts values that carry far less than PCA's
+    discrete_code: bool = False
 
     def __post_init__(self):
         what = f"model kind '{self.name}'"

@@ -233,6 +233,8 @@ def _against_pca(rows, text):
     kind = kind_of(rows[0]["kind"])
     if kind.trained_on != "mse":
         return [text["pca_other_loss"].format(model=model), sentence]
+    if kind.discrete_code:
+        return [text["pca_discrete_code"].format(model=model), sentence]
     return [sentence]
 
 
@@ -710,7 +712,8 @@ def against_pca_settings(by_model, specs):
     size."""
     found = {-1: [], 0: [], 1: [], None: []}
     for model, rows in by_model.items():
-        if kind_of(specs[model]).trained_on != "mse":
+        kind = kind_of(specs[model])
+        if kind.trained_on != "mse" or kind.discrete_code:
             continue
         for row in finished_rows(rows):
             pca = _value(row, "pca_mse")
@@ -810,6 +813,9 @@ def _overall(by_model, specs, runs, text):
     left_out = [m for m in by_model if kind_of(specs[m]).trained_on != "mse"]
     if left_out:
         limits.append(text["limit_pca_left_out"].format(models=listing(left_out, text)))
+    discrete = [m for m in by_model if kind_of(specs[m]).discrete_code]
+    if discrete:
+        limits.append(text["limit_pca_discrete"].format(models=listing(discrete, text)))
     return found, limits
 
 

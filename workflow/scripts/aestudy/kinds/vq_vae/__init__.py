@@ -28,6 +28,7 @@ KIND = Kind(
     manifold=False,
     check_latent_dim=check_latent_dim,
     generation="none",
+    discrete_code=True,
     family="vae_variant",
     network="conv",
     layers={"quantizer": "quantiser"},
