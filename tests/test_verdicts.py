@@ -297,3 +297,24 @@ def test_a_discrete_code_is_not_counted_against_pca():
     )["overall"]
     assert not any("Against PCA with as many components" in s for s in found)
     assert "vq_vae: left out of the count against PCA, since their code is discrete." in limits
+
+
+def test_one_interval_rule_for_every_number_with_no_spread():
+    """Chance, like PCA's MSE, is a number with no spread: a setting differs from it
+    when mean ± std over seeds leaves it out, or one seed's bootstrap interval
+    does; the probes and the anomaly AUCs follow the same rule."""
+    from aestudy.report.verdicts import spread_or_bootstrap
+
+    two_seeds = dict(probe_accuracy_mean=0.69, probe_accuracy_std=0.17)
+    assert spread_or_bootstrap(two_seeds, "probe_accuracy") == pytest.approx((0.52, 0.86))
+    one_seed = dict(
+        probe_accuracy_mean=0.7,
+        probe_accuracy_std=None,
+        probe_accuracy_low_mean=0.6,
+        probe_accuracy_high_mean=0.8,
+    )
+    assert spread_or_bootstrap(one_seed, "probe_accuracy") == (0.6, 0.8)
+    bare = dict(probe_accuracy_mean=0.7, probe_accuracy_std=None)
+    assert spread_or_bootstrap(bare, "probe_accuracy") == (None, None)
+    assert findings.probe_against_chance(dict(two_seeds, chance_accuracy=0.5)) == "above"
+    assert findings.probe_against_chance(dict(two_seeds, chance_accuracy=0.6)) == "at"

@@ -11,7 +11,7 @@ import pandas as pd
 from aestudy.evaluation import comparison_tables as compared_metrics
 from aestudy.evaluation import shown_metrics
 from aestudy.report.tables import decibels, mean_std, number, records
-from aestudy.report.verdicts import against_chance
+from aestudy.report.verdicts import against_chance, spread_or_bootstrap
 
 # The baselines' metrics: no spread over seeds, one number per data set and size.
 SINGLE_VALUES = {m.baseline for m in shown_metrics().values() if m.baseline}
@@ -149,10 +149,7 @@ def anomaly_findings(summary, words, gap=" "):
             if auc is None:
                 continue
             std = row.get(f"{prefix}_auc_std")
-            if std is not None:
-                low, high = auc - 2 * std, auc + 2 * std
-            else:
-                low, high = row.get(f"{prefix}_auc_low_mean"), row.get(f"{prefix}_auc_high_mean")
+            low, high = spread_or_bootstrap(row, f"{prefix}_auc")
             chance = against_chance(auc, low, high, 0.5)
             mean_auc = row.get("mean_anomaly_auc")
             versus = None

@@ -25,6 +25,7 @@ from aestudy.report.verdicts import (
     interval,
     learned,
     not_learned,
+    spread_or_bootstrap,
 )
 
 # A run whose final test loss is this much above its lowest has begun to overfit
@@ -297,10 +298,7 @@ def probe_interval(row):
     """(low, high) of a probe accuracy: mean ± std over seeds where there is a spread,
     else the one seed's bootstrap interval over the test images (None, None without
     either)."""
-    mean, std = _value(row, "probe_accuracy_mean"), _value(row, "probe_accuracy_std")
-    if std is not None:
-        return mean - std, mean + std
-    return _value(row, "probe_accuracy_low_mean"), _value(row, "probe_accuracy_high_mean")
+    return spread_or_bootstrap(row, "probe_accuracy")
 
 
 def probe_against_chance(row):

@@ -5,9 +5,14 @@ yardstick: the harder of the mean training image (the reconstruction of a model
 that ignores its input) and each test image's own mean colour (that of a code of
 one number per channel; evaluation/dataset_baseline.py). Such a
 run, like a diverged one, is named as such and left out of every ranking, best,
-trend and comparison with PCA. Accuracies and AUCs are set against chance with
-their bootstrap interval over the test images (one seed) or their spread over
-seeds.
+trend and comparison with PCA.
+
+One vocabulary for every difference the report states: two settings differ
+clearly when their spreads over seeds (mean ± std) do not overlap; a setting
+differs clearly from a number with no spread (PCA's MSE, chance, a baseline)
+when its mean ± std leaves that number out, or, from one seed, when the run's 95 %
+bootstrap interval over the test images does. One seed without such an
+interval tests no difference: it is said to be untested.
 """
 
 import math
@@ -37,6 +42,17 @@ def interval(row, metric):
     if not (_present(mean) and _present(std)):
         return None
     return mean - std, mean + std
+
+
+def spread_or_bootstrap(row, metric):
+    """(low, high) of a summary row's metric: mean ± std over seeds where there is a
+    spread, else the one seed's 95 % bootstrap interval over the test images
+    (`<metric>_low_mean`, `_high_mean`), else (None, None): untested."""
+    span = interval(row, metric)
+    if span is not None:
+        return span
+    low, high = row.get(f"{metric}_low_mean"), row.get(f"{metric}_high_mean")
+    return (low, high) if _present(low) and _present(high) else (None, None)
 
 
 def against_value(row, metric, value):
