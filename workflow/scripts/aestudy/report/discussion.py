@@ -93,7 +93,11 @@ def cannot_tell(summary, specs, roles, datasets_named, words, lists):
                     course_epochs=epochs,
                 )
             )
-    not_learned = [f"{r['model']} (z = {r['latent_dim']})" for r in finished if r["did_not_learn"]]
+    not_learned = [
+        lists["setting"].format(model=r["model"], z=r["latent_dim"])
+        for r in finished
+        if r["did_not_learn"]
+    ]
     if not_learned:
         out.append(words["not_learned"].format(settings=listing(not_learned, lists)))
     return out

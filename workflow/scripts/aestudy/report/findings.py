@@ -821,7 +821,7 @@ def learned_count(by_model, runs, text):
     """How many runs finished, diverged and did not learn, in one sentence."""
     diverged = sum(r["status"] == "diverged" for r in runs)
     failed = [
-        f"{r['model']} (z = {r['latent_dim']})"
+        text["setting"].format(model=r["model"], z=r["latent_dim"])
         for rows in by_model.values()
         for r in not_learned(rows)
     ]

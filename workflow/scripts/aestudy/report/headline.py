@@ -191,6 +191,8 @@ def _pca_wins(summary, specs, words, lists):
     return words["pca_wins"].format(
         n=len(worse),
         total=sum(len(rows) for rows in settings.values()),
-        settings=listing([f"{r['model']} at z = {r['latent_dim']}" for r in worse], lists),
+        settings=listing(
+            [words["pca_setting"].format(model=r["model"], z=r["latent_dim"]) for r in worse], lists
+        ),
         better=len(settings[-1]),
     )
