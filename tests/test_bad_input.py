@@ -372,3 +372,41 @@ def test_a_real_full_file_system_stops_a_save_with_one_sentence(tmp_path):
         assert _leftovers(tmp_path) == []
     finally:
         subprocess.run(["umount", str(tmp_path)], check=True)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [PermissionError(13, "Permission denied"), OSError(30, "Read-only file system")],
+    ids=["permission", "read-only file system"],
+)
+def test_a_results_folder_that_cannot_be_written_is_named_in_one_sentence(
+    tmp_path, monkeypatch, error
+):
+    """A read-only results folder (a read-only mount, or one owned by another user)
+    stops a job with one sentence naming the file and the folder; root writes
+    through permission bits, so the refusal is the system's, raised where the
+    temporary file is made."""
+    import tempfile
+
+    from aestudy import StudyError
+    from aestudy.atomic_files import atomic_folder, write_json
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    target = tmp_path / "results" / "metrics.json"
+    with pytest.raises(
+        StudyError, match=r"could not write .*metrics\.json: .*results is not writable"
+    ):
+        write_json(target, {"a": 1})
+    with pytest.raises(StudyError, match=r"could not write .*downloads: .* is not writable"):
+        with atomic_folder(tmp_path / "downloads"):
+            pass
+    # any other failure is not dressed up as this one
+    monkeypatch.setattr(
+        tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(OSError(5, "EIO"))
+    )
+    with pytest.raises(OSError, match="EIO"):
+        write_json(target, {"a": 1})

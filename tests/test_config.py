@@ -495,3 +495,20 @@ def test_the_failures_study_trains_config_yamls_models_over_ten_seeds_together()
     assert failures["models"]["ae_20_epochs"]["latent_dims"] == [7]
     assert failures["compute"]["train"]["runs_per_job"] == 10
     assert set(failures["claims"]) <= set(course["claims"])
+
+
+def test_names_that_differ_only_in_case_are_refused_naming_both():
+    """A name is a folder: AE and ae would share one on macOS and Windows."""
+    raw = {"models": {"AE": {"kind": "ae"}, "ae": {"kind": "ae"}}}
+    with pytest.raises(StudyError) as caught:
+        resolve_config(raw)
+    assert "config key 'models' has the names 'AE' and 'ae', which differ only in case" in str(
+        caught.value
+    )
+    datasets = {"datasets": {"Digits2": {"format": "mnist"}, "digits2": {"format": "mnist"}}}
+    with pytest.raises(StudyError, match="'datasets' has the names 'Digits2' and 'digits2'"):
+        resolve_config({**datasets, "models": {"ae": {"kind": "ae"}}})
+    # a model and a data set may share a name: they live in different folders
+    resolve_config(
+        {"models": {"ae": {"kind": "ae"}, "Digits": {"kind": "ae", "dataset": "digits"}}}
+    )

@@ -814,3 +814,33 @@ def test_chinese_report_typography(chinese_report):
     glossary = html[html.index('<section id="glossary">') : html.index('<section id="refs">')]
     assert "<h2>术语对照</h2>" in glossary and '<td lang="en">epoch</td>' in glossary
     assert glossary.count("<tr>") > 10
+
+
+@pytest.mark.workflow
+def test_text_a_user_writes_prints_as_written(smoke_study, tmp_path):
+    """A student's name, a title and a claim's words are text: markup of ours
+    ([@key], [[ref:id]]) or of HTML in them prints as written, and the report
+    renders; only the report is redone."""
+    workdir = tmp_path / "smoke"
+    shutil.copytree(smoke_study[0], workdir, symlinks=True)
+    study = yaml.safe_load((workdir / "config/smoke.yaml").read_text())
+    name = "Ada L. [@ada] <b>bold</b> & [[ref:fig-x]]"
+    title = "On [@kingma2013] & <i>codes</i>"
+    says = "codes [@nobody; @kingma2013] <script>x</script> & more"
+    study["report"] = {"name": name, "title": title}
+    claim = next(iter(study["claims"]))
+    study["claims"][claim]["says"] = says
+    study["claims"][claim]["source"] = "Notes [[table:tab-x]]"
+    (workdir / "text.yaml").write_text(yaml.safe_dump(study, allow_unicode=True))
+    process = snakemake(workdir, "--cores", "2", "--configfile", "text.yaml")
+    assert "rule train" not in process.stderr and "rule evaluate_run" not in process.stderr
+    html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
+    (cell,) = re.findall(
+        r'<table class="identity">.*?<tr><td>.*?</td><td>.*?</td><td>(.*?)</td>', html, re.S
+    )
+    assert unescape(cell) == name
+    (heading,) = re.findall(r"<h1>(.*?)</h1>", html, re.S)
+    assert unescape(heading) == title
+    (item,) = re.findall(rf'<li class="claim \w+" id="claim-{claim}">(.*?)</li>', html, re.S)
+    assert says in unescape(item) and "Notes [[table:tab-x]]" in unescape(item)
+    assert "<script>x</script>" not in html and "<b>bold</b>" not in html

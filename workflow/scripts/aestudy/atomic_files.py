@@ -25,8 +25,12 @@ os.umask(_UMASK)
 def atomic_path(path):
     """Yield a temporary path in the target's folder; rename it to `path` on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        _raise_if_not_writable(error, path)
+        raise
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
     try:
@@ -38,6 +42,15 @@ def atomic_path(path):
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _raise_if_not_writable(error, path):
+    """One sentence instead of a traceback when the folder cannot be written to."""
+    if isinstance(error, PermissionError) or getattr(error, "errno", None) == errno.EROFS:
+        raise StudyError(
+            f"could not write {path}: {path.parent} is not writable (read-only, or owned by "
+            "another user); make it writable, or run the workflow where you may write."
+        ) from None
 
 
 def _raise_if_full(error, path):
@@ -59,8 +72,12 @@ def _raise_if_full(error, path):
 def atomic_folder(path):
     """Yield a temporary folder beside `path`; rename it to `path` on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    except OSError as error:
+        _raise_if_not_writable(error, path)
+        raise
     try:
         yield tmp
         if path.exists():

@@ -150,6 +150,17 @@ def _check_names(section, key):
                 f"config key '{key}' has the name {name!r}; expected letters, digits and "
                 f"underscores, starting with a letter, at most {MAX_NAME} characters."
             )
+    # a name is a folder: on macOS and Windows two names that differ only in case
+    # would share one
+    seen = {}
+    for name in section:
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise StudyError(
+                f"config key '{key}' has the names '{other}' and '{name}', which differ only "
+                "in case; expected names that differ in more than case, since they name "
+                "folders, which macOS and Windows do not tell apart by case."
+            )
 
 
 def _check_path(name, dataset):

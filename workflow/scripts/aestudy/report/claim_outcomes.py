@@ -14,7 +14,10 @@ as held. The words are report/text's `claims`.
 import re
 from dataclasses import dataclass
 
+from markupsafe import Markup, escape
+
 from aestudy.claims import ALONG_SIZES, text_in
+from aestudy.report.crossref import as_text
 from aestudy.report.findings import accuracy, compare, interval, listing
 from aestudy.report.tables import mean_std, number
 from aestudy.report.verdicts import LEARNED_BELOW, against_chance
@@ -53,11 +56,11 @@ def claim_outcomes(claims, summary, left_out, words, language, findings_words):
             outcome, measured = UNDECIDED, str(reason)
         says = text_in(claim.get("says"), language)
         source = text_in(claim.get("source"), language)
-        if says:
+        if says:  # the study's own words: text, never markup
             shown = (
-                words["found"].format(source=source, says=says)
+                Markup(escape(words["found"])).format(source=as_text(source), says=as_text(says))
                 if source
-                else words["found_without_source"].format(says=says)
+                else Markup(escape(words["found_without_source"])).format(says=as_text(says))
             )
         else:
             shown = None

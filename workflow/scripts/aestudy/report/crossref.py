@@ -11,6 +11,8 @@ markers survive HTML escaping, so they may sit in any word of the report.
 
 import re
 
+from markupsafe import Markup, escape
+
 from aestudy import StudyError
 
 LABEL = re.compile(r"\[\[(figure|table):([\w.-]+)\]\]")
@@ -73,3 +75,10 @@ def refer(target):
 
 def cite(key):
     return f"[@{key}]"
+
+
+def as_text(value):
+    """Text a user wrote (a name, a title, a claim's words) as HTML that prints as
+    written: escaped, and its "[" an entity, so that no citation or reference is
+    read in it; the page's own words alone carry [@key] and [[ref:id]]."""
+    return Markup(str(escape(value)).replace("[", "&#91;"))

@@ -23,7 +23,7 @@ from aestudy.kinds import kind_of
 from aestudy.report import crossref, downstream, findings, headline
 from aestudy.report.captions import filled_captions
 from aestudy.report.claim_outcomes import claim_outcomes, outcome_counts
-from aestudy.report.crossref import refer
+from aestudy.report.crossref import as_text, refer
 from aestudy.report.dead_units import dead_unit_findings
 from aestudy.report.discussion import discussion
 from aestudy.report.figure_reading import figure_sentences
@@ -587,8 +587,8 @@ def render_report(
     page = dict(
         lang="zh-CN" if settings["language"] == "zh" else "en",
         t=text,
-        title=settings["title"] or text["default_title"],
-        info=settings,
+        title=as_text(settings["title"]) if settings["title"] else text["default_title"],
+        info={k: as_text(v) if isinstance(v, str) else v for k, v in settings.items()},
         style=Path(style).read_text(encoding="utf-8"),
         generated=text["generated"].format(runs=len(runs)),
         methods=method_details(evaluation, baselines, text) if evaluation and baselines else "",
