@@ -436,6 +436,24 @@ def mlp_against_conv(summary, specs, text):
             min(finished_rows(by_model.get(m, [])), key=lambda r: r["test_mse_mean"], default=None)
             for m in (mlp, conv)
         ]
+        failed = not_learned(by_model.get(mlp, []))
+        if best[0] is None and best[1] is not None and failed:
+            # the course's case: the fully connected network learned nothing here
+            a, b = min(failed, key=lambda r: r["test_mse_mean"]), best[1]
+            mean, named = yardstick(a, text)
+            sentence = text["mlp_not_learned_against_conv"].format(
+                mlp=mlp,
+                conv=conv,
+                dataset=dataset,
+                mlp_z=a["latent_dim"],
+                conv_z=b["latent_dim"],
+                mlp_mse=mean_std(a, "test_mse"),
+                conv_mse=mean_std(b, "test_mse"),
+                yardstick=named,
+                mean=number(mean),
+            )
+            out.append((sentence, (mlp, a["latent_dim"]), (conv, b["latent_dim"])))
+            continue
         if None in best:
             continue
         a, b = best
