@@ -1074,7 +1074,8 @@ def expected_grids(settings, image_shape, latent_dim, classes):
     # corrupted, denoised, clean: for the denoising kinds, which draw it
     denoised = settings["denoising"]["count"]
     grids["denoising"] = (3 * math.ceil(denoised / MAX_COLUMNS), block_columns(denoised))
-    # the VAE family: a row per latent dimension (the most used), a row per class
+    # the VAE family: a row per active latent dimension (the most used, at most
+    # `dimensions` of them), a row per class
     traversal = settings["traversal"]
     grids["traversal"] = (min(traversal["dimensions"], latent_dim), traversal["steps"])
     grids["class_samples"] = (classes, settings["class_samples"]["per_class"])
@@ -1105,7 +1106,11 @@ def test_every_figure_is_drawn(smoke_study):
                     width, height = png_size(folder / f"{kind}.png")
                     assert width > 200 and height > 100
                     assert is_a_picture(folder / f"{kind}.png"), (folder, kind)
-                    if kind in grids:
+                    if kind == "traversal":  # a row per active dimension, at most `dimensions`
+                        rows = len(np.load(folder / "figure_data.npz")["traversal.dimensions"])
+                        assert 1 <= rows <= grids[kind][0], (folder, rows)
+                        assert grid_shape(folder / f"{kind}.png") == (rows, grids[kind][1])
+                    elif kind in grids:
                         assert grid_shape(folder / f"{kind}.png") == grids[kind], (folder, kind)
                 assert (folder / "denoising.png").exists() == ("noise" in spec)
                 anomaly = "anomaly" in config["datasets"][spec["dataset"]]

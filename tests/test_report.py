@@ -487,7 +487,7 @@ def test_report_layout_and_numbers(smoke_study):
         "left out of every ranking: ae_patches (z = 4)." in html
     )
     assert f"{RUN_COUNT - 1} of {RUN_COUNT} runs beat their data set's baseline clearly" in html
-    assert '<table class="dataframe compute">' in html and "Peak memory (MB)" in html
+    assert '<table class="cards dataframe compute">' in html and "Peak memory (MB)" in html
     # Every numbered figure and table is referred to from the text, numbered in
     # order, and every reference of the list is cited.
     labelled = re.findall(r'<(?:figure|table|div)[^>]* id="((?:fig|tab)-[^"]+)"', html)
@@ -560,7 +560,7 @@ def test_architecture_tables_total_the_parameters_each_run_trained(smoke_study):
     html = (workdir / "results/report/index.html").read_text(encoding="utf-8")
     runs = pd.read_csv(workdir / "results/tables/metrics.csv")
     tables = re.findall(
-        r'<table class="layers" id="tab-architecture-(\w+)">(.*?)</table>', html, re.S
+        r'<table class="(?:cards )?layers" id="tab-architecture-(\w+)">(.*?)</table>', html, re.S
     )
     assert len(tables) >= 8  # one per distinct architecture of the smoke study
     for model, table in tables:

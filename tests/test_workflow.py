@@ -237,7 +237,7 @@ def test_every_model_of_the_smoke_study_learns_or_is_named(smoke_study):
         if run["dataset"] == "digits":
             assert float(run["test_mse"]) <= LEARNED_BELOW * floor, name
         if float(run["test_mse"]) > LEARNED_BELOW * floor:
-            key = (run["model"], run["latent_dim"])
+            key = (run["model"], int(run["latent_dim"]))
             failed[key] = failed.get(key, 0) + 1
             heading = f"{run['model']}, latent size {run['latent_dim']}, seed {run['seed']} — did not learn"
             assert heading in report, name
