@@ -34,7 +34,8 @@ def latent_size(by_model, roles, words, lists):
         sizes=listing([r["latent_dim"] for r in tied], lists),
         all=listing([r["latent_dim"] for r in finished], lists),
     )
-    out = [words[f"size_{verdict}"].format(**filled)]
+    key = "size_all_tied" if verdict == "tied" and len(tied) == len(finished) else f"size_{verdict}"
+    out = [words[key].format(**filled)]
     views = [r for r in finished if r.get("code_silhouette_mean") is not None]
     if len(views) > 1:
         top = max(views, key=lambda r: r["code_silhouette_mean"])
@@ -47,8 +48,9 @@ def latent_size(by_model, roles, words, lists):
     return out
 
 
-def mlp_against_cnn(summary, specs, words, findings_words):
-    found = mlp_against_conv(summary, specs, findings_words)
+def mlp_against_cnn(summary, specs, words, findings_words, datasets_named):
+    named = {m: dict(s, dataset=datasets_named(s["dataset"])) for m, s in specs.items()}
+    found = mlp_against_conv(summary, named, findings_words)
     return [sentence for sentence, *_ in found] or [words["mlp_conv_missing"]]
 
 
@@ -127,7 +129,7 @@ def discussion(summary, specs, words, findings_words, datasets_named):
     gap = findings_words["sentence_gap"]
     answers = [
         ("q_size", latent_size(by_model, roles, words, findings_words)),
-        ("q_mlp_cnn", mlp_against_cnn(summary, specs, words, findings_words)),
+        ("q_mlp_cnn", mlp_against_cnn(summary, specs, words, findings_words, datasets_named)),
         ("q_ae_vae", ae_against_vae(best, words)),
     ]
     questions = [(words[key], gap.join(answer)) for key, answer in answers if answer]
