@@ -482,11 +482,12 @@ def test_report_layout_and_numbers(smoke_study):
     # on Sample Patches neither the fully connected AE (a code of 4 values, against 3
     # for the colour) nor the denoising CNN beats each patch's own mean colour in two
     # epochs: the report names them and ranks them nowhere
+    shown = unescape(html)
     assert (
         "These did not learn (a test MSE not clearly below their data set's baseline) and are "
-        "left out of every ranking: ae_patches (z = 4) and cnn_dae (z = 64)." in html
+        "left out of every ranking: ae_patches (z = 4) and cnn_dae (z = 64)." in shown
     )
-    assert f"{RUN_COUNT - 2} of {RUN_COUNT} runs beat their data set's baseline clearly" in html
+    assert f"{RUN_COUNT - 2} of {RUN_COUNT} runs beat their data set's baseline clearly" in shown
     assert '<table class="cards dataframe compute">' in html and "Peak memory (MB)" in html
     # Every numbered figure and table is referred to from the text, numbered in
     # order, and every reference of the list is cited.
