@@ -68,9 +68,7 @@ def yardstick(found):
     """{yardstick, yardstick_mse}: the harder of the mean image and the images' own
     mean colour, by name ("mean_image" or "own_colour") and MSE."""
     name = "own_colour" if found["colour_mse"] < found["mean_mse"] else "mean_image"
-    return dict(
-        yardstick=name, yardstick_mse=found["colour_mse" if name == "own_colour" else "mean_mse"]
-    )
+    return dict(yardstick=name, yardstick_mse=min(found["colour_mse"], found["mean_mse"]))
 
 
 def mean_image_anomaly(train, test, anomalous, seed=BASELINE_SEED):

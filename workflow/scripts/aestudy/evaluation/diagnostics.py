@@ -32,7 +32,6 @@ import math
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import KNeighborsClassifier
 from torch import nn
@@ -40,6 +39,7 @@ from torch import nn
 from aestudy.data.prepared import to_float
 from aestudy.evaluation.generation import draw_samples, encode_all, interpolate
 from aestudy.evaluation.representation import training_subset
+from aestudy.figures.projections import pca_2d
 
 NEIGHBOURS = 5
 # The test images whose 2-D view the silhouette is computed on: its cost grows
@@ -129,9 +129,9 @@ def view_silhouette(points, labels):
     points, labels = points[chosen.numpy()], labels[chosen.numpy()]
     if not np.isfinite(points).all() or len(np.unique(labels)) < 2 or np.ptp(points, 0).max() <= 0:
         return None
-    if points.shape[1] > 2:
-        points = PCA(n_components=2, svd_solver="full").fit_transform(points)
-    return float(silhouette_score(points, labels))
+    # the figure's own view (a rotation of codes of two values, which keeps the
+    # distances and so the silhouette)
+    return float(silhouette_score(pca_2d(points)[0], labels))
 
 
 def interpolation_unevenness(model, images, labels, pairs, steps):

@@ -5,20 +5,20 @@ tell and what to run next. Every sentence is computed from the summary, with
 the comparisons of report/verdicts.py: a difference is stated only where the
 spreads over seeds test it."""
 
-from aestudy.report.findings import compare, finished_rows, listing, mlp_against_conv, rank_sizes
+from aestudy.report.findings import (
+    compare,
+    finished_rows,
+    listing,
+    mlp_against_conv,
+    rank_sizes,
+    rows_by_model,
+)
 from aestudy.report.headline import key_rows
 from aestudy.report.tables import mean_std
 
 # The course report's data and epochs for its three models (its sections 3.1-3.3).
 COURSE_RUNS = {"mlp_ae": ("mnist", 100), "conv_ae": ("cifar10", 30), "vae": ("mnist", 100)}
 VERDICT = {-1: "lower", 1: "higher", 0: "level", None: "untested"}
-
-
-def _by_model(summary):
-    found = {}
-    for row in summary:
-        found.setdefault(row["model"], []).append(row)
-    return found
 
 
 def latent_size(by_model, roles, words, lists):
@@ -76,54 +76,56 @@ def ae_against_vae(best, words):
     return out
 
 
-def cannot_tell(summary, specs, roles, datasets_named, words, lists):
-    out = []
+def gaps(summary, specs, roles):
+    """What keeps this study from answering: (the settings that finished, those of
+    one seed, the course's models run off the course's data or epochs, the
+    settings that did not learn)."""
     finished = [r for r in summary if r.get("test_mse_mean") is not None]
     one_seed = [r for r in finished if r["runs"] - r["diverged"] == 1]
+    off_course = [
+        (role, model)
+        for role, model in roles.items()
+        if specs[model]["dataset"] != COURSE_RUNS[role][0]
+        or specs[model]["epochs"] < COURSE_RUNS[role][1]
+    ]
+    return finished, one_seed, off_course, [r for r in finished if r["did_not_learn"]]
+
+
+def cannot_tell(found, specs, datasets_named, words, lists):
+    finished, one_seed, off_course, not_learned = found
+    out = []
     if one_seed:
         out.append(words["one_seed"].format(n=len(one_seed), total=len(finished)))
-    for role, model in roles.items():
+    for role, model in off_course:
         dataset, epochs = COURSE_RUNS[role]
-        spec = specs[model]
-        if spec["dataset"] != dataset or spec["epochs"] < epochs:
-            out.append(
-                words["not_course"].format(
-                    model=model,
-                    dataset=datasets_named(spec["dataset"]),
-                    epochs=spec["epochs"],
-                    course_dataset=datasets_named(dataset),
-                    course_epochs=epochs,
-                )
+        out.append(
+            words["not_course"].format(
+                model=model,
+                dataset=datasets_named(specs[model]["dataset"]),
+                epochs=specs[model]["epochs"],
+                course_dataset=datasets_named(dataset),
+                course_epochs=epochs,
             )
-    not_learned = [
-        lists["setting"].format(model=r["model"], z=r["latent_dim"])
-        for r in finished
-        if r["did_not_learn"]
-    ]
+        )
     if not_learned:
-        out.append(words["not_learned"].format(settings=listing(not_learned, lists)))
+        settings = [
+            lists["setting"].format(model=r["model"], z=r["latent_dim"]) for r in not_learned
+        ]
+        out.append(words["not_learned"].format(settings=listing(settings, lists)))
     return out
 
 
-def run_next(summary, specs, roles, words):
-    out = []
-    if any(r["runs"] - r["diverged"] == 1 for r in summary if r.get("test_mse_mean") is not None):
-        out.append(words["next_seeds"])
-    if any(
-        specs[m]["dataset"] != COURSE_RUNS[role][0] or specs[m]["epochs"] < COURSE_RUNS[role][1]
-        for role, m in roles.items()
-    ):
-        out.append(words["next_course"])
-    if any(r["did_not_learn"] for r in summary if r.get("test_mse_mean") is not None):
-        out.append(words["next_longer"])
-    return out
+def run_next(found, words):
+    _, one_seed, off_course, not_learned = found
+    needed = (("next_seeds", one_seed), ("next_course", off_course), ("next_longer", not_learned))
+    return [words[key] for key, cases in needed if cases]
 
 
 def discussion(summary, specs, words, findings_words, datasets_named):
     """{questions: [(question, answer)], cannot_tell: [sentence], run_next: [sentence]}.
     `words`: report/text's `discussion`; `findings_words`: its `findings`;
     `datasets_named`: a data set's name as prose gives it."""
-    by_model = _by_model(summary)
+    by_model = rows_by_model(summary)
     best = {role: row for role, _, row in key_rows(summary, specs) if row is not None}
     roles = {role: model for role, model, _ in key_rows(summary, specs)}
     gap = findings_words["sentence_gap"]
@@ -133,9 +135,9 @@ def discussion(summary, specs, words, findings_words, datasets_named):
         ("q_ae_vae", ae_against_vae(best, words)),
     ]
     questions = [(words[key], gap.join(answer)) for key, answer in answers if answer]
-    limits = cannot_tell(summary, specs, roles, datasets_named, words, findings_words)
+    found = gaps(summary, specs, roles)
     return dict(
         questions=questions,
-        cannot_tell=limits,
-        run_next=run_next(summary, specs, roles, words),
+        cannot_tell=cannot_tell(found, specs, datasets_named, words, findings_words),
+        run_next=run_next(found, words),
     )

@@ -33,7 +33,7 @@ def _cases(rows, metric, words, lists, beside=None, of=""):
 def figure_sentences(rows, words, lists):
     """Sentences on one model's figures from its summary rows (one per latent
     size). `words`: report/text's `figure_reading`; `lists`: its `findings`."""
-    rows = [r for r in finished_rows(rows)]
+    rows = finished_rows(rows)
     if not rows:
         return []
     head, out = rows[0], []
@@ -51,10 +51,8 @@ def figure_sentences(rows, words, lists):
     steps = _cases(rows, "interpolation_unevenness", words, lists)
     if steps:
         out.append(words["interpolation"].format(model=head["model"], cases=steps))
-    test_images = dict(of=words["of_test_images"])
-    agreement = _cases(
-        rows, "sample_agreement", words, lists, beside="test_agreement", **test_images
-    )
+    test_images = words["of_test_images"]
+    agreement = _cases(rows, "sample_agreement", words, lists, "test_agreement", test_images)
     if agreement:
         out.append(
             words["samples"].format(
@@ -62,7 +60,7 @@ def figure_sentences(rows, words, lists):
                 drawn=words["drawn"][kind_of(head["kind"]).generation],
                 agreement=agreement,
                 diversity=_cases(
-                    rows, "sample_diversity", words, lists, beside="test_diversity", **test_images
+                    rows, "sample_diversity", words, lists, "test_diversity", test_images
                 ),
                 test_agreement=number(head.get("test_agreement"), like=100),
                 test_diversity=number(head.get("test_diversity"), like=100),

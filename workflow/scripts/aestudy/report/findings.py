@@ -58,6 +58,14 @@ def compare(a, b, metric):
     return 0
 
 
+def rows_by_model(summary):
+    """{model: its summary rows}, in the summary's order."""
+    found = {}
+    for row in summary:
+        found.setdefault(row["model"], []).append(row)
+    return found
+
+
 def finished_rows(rows):
     """The rows that may be ranked: finished, and every finished run learned."""
     return sorted((r for r in rows if learned(r)), key=lambda r: r["latent_dim"])
@@ -421,9 +429,7 @@ def mlp_against_conv(summary, specs, text):
     its latent size of lowest test MSE. Returns [(sentence, (mlp model, latent
     size), (conv model, latent size))]; pairs where either has no finished run
     are left out."""
-    by_model = {}
-    for row in summary:
-        by_model.setdefault(row["model"], []).append(row)
+    by_model = rows_by_model(summary)
     out = []
     for mlp in plain_autoencoders(specs, "mlp"):
         dataset = specs[mlp]["dataset"]
@@ -432,43 +438,43 @@ def mlp_against_conv(summary, specs, text):
         )
         if conv is None:
             continue
-        best = [
+        a, b = [
             min(finished_rows(by_model.get(m, [])), key=lambda r: r["test_mse_mean"], default=None)
             for m in (mlp, conv)
         ]
         failed = not_learned(by_model.get(mlp, []))
-        if best[0] is None and best[1] is not None and failed:
-            # the course's case: the fully connected network learned nothing here
-            a, b = min(failed, key=lambda r: r["test_mse_mean"]), best[1]
+        if b is None or (a is None and not failed):
+            continue
+        filled = dict(mlp=mlp, conv=conv, dataset=dataset, conv_z=b["latent_dim"])
+        if a is None:  # the course's case: the fully connected network learned nothing here
+            a = min(failed, key=lambda r: r["test_mse_mean"])
             mean, named = yardstick(a, text)
-            sentence = text["mlp_not_learned_against_conv"].format(
-                mlp=mlp,
-                conv=conv,
-                dataset=dataset,
-                mlp_z=a["latent_dim"],
-                conv_z=b["latent_dim"],
-                mlp_mse=mean_std(a, "test_mse"),
-                conv_mse=mean_std(b, "test_mse"),
-                yardstick=named,
-                mean=number(mean),
+            key, filled = (
+                "mlp_not_learned_against_conv",
+                dict(filled, yardstick=named, mean=number(mean)),
             )
-            out.append((sentence, (mlp, a["latent_dim"]), (conv, b["latent_dim"])))
-            continue
-        if None in best:
-            continue
-        a, b = best
-        verdict = compare(a, b, "test_mse")
-        key = {-1: "mlp_better", 1: "conv_better", 0: "mlp_conv_tied", None: "mlp_conv_one_seed"}
-        sentence = text["mlp_against_conv"].format(
-            mlp=mlp,
-            conv=conv,
-            dataset=dataset,
+        else:
+            verdicts = {
+                -1: "mlp_better",
+                1: "conv_better",
+                0: "mlp_conv_tied",
+                None: "mlp_conv_one_seed",
+            }
+            key, filled = (
+                "mlp_against_conv",
+                dict(
+                    filled,
+                    ratio=f"{a['test_mse_mean'] / b['test_mse_mean']:.1f}"
+                    if b["test_mse_mean"]
+                    else "–",
+                    verdict=text[verdicts[compare(a, b, "test_mse")]],
+                ),
+            )
+        sentence = text[key].format(
             mlp_z=a["latent_dim"],
-            conv_z=b["latent_dim"],
             mlp_mse=mean_std(a, "test_mse"),
             conv_mse=mean_std(b, "test_mse"),
-            ratio=f"{a['test_mse_mean'] / b['test_mse_mean']:.1f}" if b["test_mse_mean"] else "–",
-            verdict=text[key[verdict]],
+            **filled,
         )
         out.append((sentence, (mlp, a["latent_dim"]), (conv, b["latent_dim"])))
     return out
@@ -479,10 +485,7 @@ def divergence_findings(runs, text, summary=None):
     then how many runs learned."""
     diverged = [r for r in runs if r["status"] == "diverged"]
     if summary is not None:
-        by_model = {}
-        for row in summary:
-            by_model.setdefault(row["model"], []).append(row)
-        learning = learned_count(by_model, runs, text)
+        learning = learned_count(rows_by_model(summary), runs, text)
         return [*_diverged_runs(diverged, text), *learning]
     if not diverged:
         return [text["none_diverged"].format(n=len(runs))]
@@ -604,9 +607,7 @@ def conclusions(summary, runs, specs, text, short_epochs, names=None):
     limitations), then the overall one. Returns [(family, findings, limitations)].
     `names`: {settings, corruption} words, to say what sets a variant apart
     from its plain model (left out without them)."""
-    by_model = {}
-    for row in summary:
-        by_model.setdefault(row["model"], []).append(row)
+    by_model = rows_by_model(summary)
     sections = []
     for family in FAMILIES:
         models = [m for m in by_model if kind_of(specs[m]).family == family]

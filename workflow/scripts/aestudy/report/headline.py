@@ -17,6 +17,7 @@ from aestudy.report.findings import (
     listing,
     probe_against_chance,
     rank_sizes,
+    rows_by_model,
     yardstick,
 )
 from aestudy.report.tables import mean_std, number
@@ -41,20 +42,24 @@ def course_models(specs):
     return {role: found[role] for role in COURSE_MODELS if role in found}
 
 
+def _chosen_by_elbo(finished, role):
+    """Whether the role's best size is the one of highest ELBO (the VAE's, when
+    every size has one), not of lowest test MSE."""
+    return role == "vae" and all(r.get("elbo_mean") is not None for r in finished)
+
+
 def _best(rows, role):
     finished = finished_rows(rows)
     if not finished:
         return None
-    if role == "vae" and all(r.get("elbo_mean") is not None for r in finished):
+    if _chosen_by_elbo(finished, role):
         return max(finished, key=lambda r: r["elbo_mean"])
     return min(finished, key=lambda r: r["test_mse_mean"])
 
 
 def key_rows(summary, specs):
     """[(role, model, its best summary row or None if none learned)]."""
-    by_model = {}
-    for row in summary:
-        by_model.setdefault(row["model"], []).append(row)
+    by_model = rows_by_model(summary)
     return [
         (role, model, _best(by_model.get(model, []), role))
         for role, model in course_models(specs).items()
@@ -66,15 +71,11 @@ def _rank_caveat(summary, row, role, words, lists):
     when it is not clearly the best: level within the spread, or one seed each
     (no difference tested). The VAE is chosen by its ELBO, the others by MSE."""
     finished = finished_rows([r for r in summary if r["model"] == row["model"]])
-    if len(finished) < 2 or (role == "vae" and row.get("elbo_mean") is not None):
+    if len(finished) < 2 or _chosen_by_elbo(finished, role):
         return ""
     verdict, _, tied = rank_sizes(finished)
     if verdict == "tied":
-        others = [
-            str(r["latent_dim"])
-            for r in tied
-            if r is not row and r["latent_dim"] != row["latent_dim"]
-        ]
+        others = [str(r["latent_dim"]) for r in tied if r["latent_dim"] != row["latent_dim"]]
         return words["rank_tied"].format(sizes=listing(others, lists))
     return words["rank_one_seed"] if verdict == "one_seed" else ""
 
@@ -181,10 +182,7 @@ def abstract(summary, runs, specs, words, lists, key_table=""):
 def _pca_wins(summary, specs, words, lists):
     """A sentence naming the settings that PCA of the same size clearly beats, or
     '' when there are none."""
-    by_model = {}
-    for row in summary:
-        by_model.setdefault(row["model"], []).append(row)
-    settings = against_pca_settings(by_model, specs)
+    settings = against_pca_settings(rows_by_model(summary), specs)
     worse = settings[1]
     if not worse:
         return ""
