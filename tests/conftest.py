@@ -181,6 +181,23 @@ def count_trained(jobs, **wildcards):
     )
 
 
+def run_record(model, z, seed, mse, kind="ae", dataset="digits", **extra):
+    """A finished run's metrics.json record as the tables read it: its identity,
+    its test MSE, and `extra` metrics."""
+    return dict(
+        dataset=dataset,
+        model=model,
+        kind=kind,
+        latent_dim=z,
+        seed=seed,
+        test_mse=mse,
+        status="ok",
+        iw_samples=None,
+        diverged_epoch=None,
+        **extra,
+    )
+
+
 def model_spec(kind, **settings):
     """A model's config entry resolved as the pipeline resolves it: the schema's
     defaults for every key not given."""

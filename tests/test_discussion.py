@@ -11,7 +11,7 @@ from aestudy.report import findings, headline
 from aestudy.report.discussion import discussion
 from aestudy.report.figure_reading import figure_sentences
 from aestudy.report.tables import records, summarize
-from conftest import REPO
+from conftest import REPO, run_record
 
 TEXT = {
     language: yaml.safe_load((REPO / f"report/text/{language}.yaml").read_text(encoding="utf-8"))
@@ -38,18 +38,7 @@ SPECS = {
 
 
 def run(model, z, seed, mse, kind="ae", **extra):
-    return dict(
-        dataset="mnist",
-        model=model,
-        kind=kind,
-        latent_dim=z,
-        seed=seed,
-        test_mse=mse,
-        status="ok",
-        iw_samples=None,
-        diverged_epoch=None,
-        **extra,
-    )
+    return run_record(model, z, seed, mse, kind, dataset="mnist", **extra)
 
 
 def study(runs, pca=0.03):

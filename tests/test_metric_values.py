@@ -19,7 +19,7 @@ from aestudy.kinds.vae.model import kl_per_dimension
 from aestudy.report import downstream
 from aestudy.report.tables import summarize
 from aestudy.training.loop import seed_everything
-from conftest import REPO, model_spec
+from conftest import REPO, model_spec, run_record
 
 # -- the VQ-VAE's codebook perplexity and codes used --------------------------------
 
@@ -238,17 +238,7 @@ def downstream_words():
 
 
 def run_row(model, latent_dim, seed, dataset="digits", kind="ae", **metrics):
-    return dict(
-        dataset=dataset,
-        model=model,
-        kind=kind,
-        latent_dim=latent_dim,
-        seed=seed,
-        status="ok",
-        iw_samples=None,
-        test_mse=0.03,
-        **metrics,
-    )
+    return run_record(model, latent_dim, seed, 0.03, kind, dataset, **metrics)
 
 
 def test_anomaly_sentences_judge_the_auc_against_chance_and_the_mean_image():

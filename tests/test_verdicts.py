@@ -13,7 +13,7 @@ from aestudy.evaluation.intervals import bootstrap_interval
 from aestudy.report import findings, headline
 from aestudy.report.tables import records, summarize, summary_display
 from aestudy.report.verdicts import against_chance, run_verdict
-from conftest import REPO
+from conftest import REPO, run_record
 
 TEXT = yaml.safe_load((REPO / "report/text/en.yaml").read_text(encoding="utf-8"))
 WORDS = TEXT["findings"]
@@ -31,19 +31,7 @@ BASELINES = {
 }
 
 
-def run(model, z, seed, mse, kind="ae", **extra):
-    return dict(
-        dataset="digits",
-        model=model,
-        kind=kind,
-        latent_dim=z,
-        seed=seed,
-        test_mse=mse,
-        status="ok",
-        iw_samples=None,
-        diverged_epoch=None,
-        **extra,
-    )
+run = run_record  # a finished run on the digits
 
 
 def summary_of(runs, pca=None):
